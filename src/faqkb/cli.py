@@ -1,0 +1,198 @@
+"""The ``faqkb`` command: build, search, extract, serve.
+
+Each command validates its options, calls the library and prints; any
+:class:`~faqkb.errors.FaqkbError` becomes a one-line message and exit status 1.
+Options fall back to environment variables: ``FAQKB_KB_DIR`` for ``--kb`` and
+``FAQKB_INDEX_DIR`` for ``--index-dir``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from faqkb.documents import discover, read_document
+from faqkb.errors import DocumentError, FaqkbError
+from faqkb.extract import extract_entries
+from faqkb.kb import KnowledgeBase, default_kb_dir
+from faqkb.models import Hit
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _kb_options(command: F) -> F:
+    command = click.option(
+        "--index-dir", envvar="FAQKB_INDEX_DIR", type=click.Path(file_okay=False),
+        help="Where the index lives (default: a folder in your cache). Env: FAQKB_INDEX_DIR.",
+    )(command)
+    command = click.option(
+        "--kb", "kb_dir", envvar="FAQKB_KB_DIR", type=click.Path(file_okay=False),
+        help="The knowledge-base folder (default: the bundled kb/). Env: FAQKB_KB_DIR.",
+    )(command)
+    return command
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    try:
+        yield
+    except FaqkbError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="faqkb")
+def cli() -> None:
+    """faqkb: a searchable FAQ knowledge base built from a folder of documents."""
+
+
+@cli.command()
+@_kb_options
+@click.option("--force", is_flag=True, help="Rebuild even when the index is up to date.")
+@click.option("--strict", is_flag=True, help="Exit with status 1 when any document was skipped.")
+def build(kb_dir: str | None, index_dir: str | None, force: bool, strict: bool) -> None:
+    """Build the index of the knowledge base (only when something changed)."""
+    with _user_errors():
+        kb = KnowledgeBase(kb_dir, index_dir)
+        with _ProgressBar("Extracting") as progress:
+            report = kb.build(force=force, progress=progress)
+    state = "Built" if report.rebuilt else "Up to date:"
+    click.echo(
+        f"{state} {report.documents} documents, {report.qa_pairs} Q&A pairs, "
+        f"{report.claims} claims, {len(report.warnings)} warnings "
+        f"({report.seconds:.2f} s) in {report.index_dir}"
+    )
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if strict and report.warnings:
+        raise click.ClickException(f"{len(report.warnings)} documents were skipped (--strict)")
+
+
+@cli.command()
+@_kb_options
+@click.argument("words", nargs=-1, required=True)
+@click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(1, 1000),
+              help="How many results.")
+@click.option("--kind", type=click.Choice(["qa", "claim"]), help="Only Q&A pairs, or claims.")
+@click.option("--source", help="Only entries from this document (a name or its start).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def search(kb_dir: str | None, index_dir: str | None, words: tuple[str, ...], limit: int,
+           kind: str | None, source: str | None, as_json: bool) -> None:
+    """Search the knowledge base for WORDS."""
+    with _user_errors():
+        kb = KnowledgeBase(kb_dir, index_dir)
+        results = kb.search(" ".join(words), limit, kind=kind, source=source)
+    if as_json:
+        click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
+        return
+    if results.suggestion:
+        verb = "Showing results for" if results.corrected else "Did you mean"
+        click.echo(f"{verb}: {results.suggestion}\n")
+    if not results.hits:
+        click.echo("No results. Try other words, or fewer of them.")
+        return
+    if results.no_close_match:
+        click.echo("No close answer; these are the nearest matches.\n")
+    for rank, hit in enumerate(results, 1):
+        click.echo(_format_hit(rank, hit))
+    click.echo(f"{len(results)} of {results.total} results")
+
+
+def _format_hit(rank: int, hit: Hit) -> str:
+    label = "Q&A" if hit.kind == "qa" else "claim"
+    title = hit.question if hit.kind == "qa" else None
+    snippet = _marked(hit.snippet, hit.highlights)
+    lines = [click.style(f"{rank}. [{label}] ", bold=True) + (title or snippet)]
+    if title:
+        lines.append("   " + snippet)
+    where = f"{hit.source}:{hit.start}-{hit.end}"
+    if hit.heading and hit.heading != title:
+        where += f" · {hit.heading}"
+    if hit.also_in:
+        where += f" · also said in {len(hit.also_in)} other place(s)"
+    lines.append(click.style(f"   {where}", dim=True))
+    return "\n".join(lines) + "\n"
+
+
+def _marked(snippet: str, highlights: tuple[tuple[int, int], ...]) -> str:
+    parts: list[str] = []
+    last = 0
+    for start, end in highlights:
+        parts.append(snippet[last:start])
+        parts.append(click.style(snippet[start:end], bold=True, underline=True))
+        last = end
+    parts.append(snippet[last:])
+    return "".join(parts)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--kind", type=click.Choice(["qa", "claim"]), help="Only Q&A pairs, or claims.")
+def extract(paths: tuple[str, ...], kind: str | None) -> None:
+    """Print the entries of documents as JSON Lines (default: every document of kb/).
+
+    PATHS are document files or folders of them.
+    """
+    with _user_errors():
+        targets = [Path(p) for p in paths] or [default_kb_dir()]
+        failed = 0
+        for target in targets:
+            for path, name, named in _documents(target):
+                try:
+                    document = read_document(path, name)
+                except DocumentError as exc:
+                    click.echo(f"warning: {exc}", err=True)
+                    failed += named
+                    continue
+                for entry in extract_entries(document):
+                    if kind is None or entry.kind == kind:
+                        click.echo(json.dumps(entry.to_dict(), ensure_ascii=False))
+    if failed:
+        raise click.ClickException(f"{failed} named file(s) could not be read")
+
+
+def _documents(target: Path) -> Iterator[tuple[Path, str, bool]]:
+    if target.is_dir():
+        paths, warnings = discover(target)
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
+        root = target.resolve()
+        for path in paths:
+            yield path, path.relative_to(root).as_posix(), False
+    else:
+        yield target, target.name, True
+
+
+class _ProgressBar:
+    """A progress bar on a terminal's stderr, shown only once there is work to show."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+
+    def __enter__(self) -> _ProgressBar:
+        return self
+
+    def __call__(self, done: int, total: int, name: str) -> None:
+        if not sys.stderr.isatty():
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr,
+                                         show_pos=True, show_eta=True)
+            self.bar.__enter__()
+        self.bar.update(1)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def main() -> None:
+    """Run the ``faqkb`` command."""
+    cli(prog_name="faqkb")

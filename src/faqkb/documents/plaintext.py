@@ -1,0 +1,264 @@
+"""The layout of a plain-text document: its title, headings, paragraphs, lists and tables.
+
+Plain text carries its structure in lines and blank lines. Two styles are told apart:
+
+- *soft-wrapped* text (as copied from a web page): every line is a paragraph, a
+  heading, a list item or a table row of its own;
+- *hard-wrapped* text (as in a README): consecutive lines form one paragraph
+  until a blank line, a list marker or a change of indentation.
+
+Recognised: bullets (``•``, ``-``, ``*``, ...), numbered items (``1.``, ``2)``,
+``4.12.``), a numbered label and its text on the next line ("1. Gradual
+Progression:" then the advice), short lines standing alone as headings, table rows
+whose cells were glued together when the page was copied ("Muscle strainStrengthening
+exercises"), and a breadcrumb line that ends with the title ("HomeRunning ...Title").
+Every :class:`~faqkb.models.Block` keeps the exact span of its text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from faqkb.models import Block, BlockKind
+
+_BULLET = re.compile(r"([•●▪◦‣∙·○■□➢➤►✓✔\-*–—+])\s+(?=\S)")
+_NUMBER = re.compile(r"(?:\(?\d{1,3}(?:\.\d{1,3})*[.)]|\d{1,3}(?:\.\d{1,3})+(?=\s+[A-Z]))\s+(?=\S)")
+_GLUE = re.compile(r"(?<=[a-z0-9)\]])(?=[A-Z][a-z])")
+_TAB_CELLS = re.compile(r"\t+| {3,}")
+_HEADING_END_OK = re.compile(r"[\w)\]\"'”’?]$")
+_WORD = re.compile(r"\w+")
+_INTERROGATIVE = re.compile(
+    r"(?i)(is|are|can|could|do|does|did|should|will|would|may|how|what|why|when|where|which|who)\b"
+)
+_MAX_HEADING_WORDS = 16
+_MAX_QUESTION_HEADING_WORDS = 30
+_MAX_HEADING_CHARS = 200
+_SOFT_LINE = 100
+_MIN_TABLE_ROWS = 3
+
+
+@dataclass(slots=True)
+class _Line:
+    start: int
+    end: int
+    indent: int
+    text: str
+
+
+@dataclass(slots=True)
+class _Unit:
+    """Lines that make one block, before the block's kind is known."""
+
+    lines: list[_Line]
+    chunk: int
+    standalone: bool
+    marker: str = ""  # "bullet" | "number" | ""
+    body_start: int = 0
+    label: bool = False
+    cells: tuple[str, ...] = ()
+    header: bool = False
+
+
+def layout_plain_text(text: str) -> list[Block]:
+    """Split plain text into blocks; the first block is the title when the text has one."""
+    chunks = _chunks(_lines(text))
+    hard = _is_hard_wrapped(chunks)
+    units: list[_Unit] = []
+    for index, chunk in enumerate(chunks):
+        units.extend(_units(chunk, index, hard))
+    blocks = _classify(units)
+    return _with_title(blocks, text)
+
+
+def _lines(text: str) -> list[_Line | None]:
+    lines: list[_Line | None] = []
+    for match in re.finditer(r"[^\n]*\n?", text):
+        raw = match.group()
+        if not raw:
+            continue
+        content = raw.rstrip("\r\n")
+        stripped = content.strip()
+        if not stripped:
+            lines.append(None)
+            continue
+        indent = len(content) - len(content.lstrip())
+        start = match.start() + indent
+        lines.append(_Line(start, start + len(stripped), indent, stripped))
+    return lines
+
+
+def _chunks(lines: list[_Line | None]) -> list[list[_Line]]:
+    chunks: list[list[_Line]] = []
+    current: list[_Line] = []
+    for line in lines:
+        if line is None:
+            if current:
+                chunks.append(current)
+                current = []
+        else:
+            current.append(line)
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _is_hard_wrapped(chunks: list[list[_Line]]) -> bool:
+    lines = [line for chunk in chunks for line in chunk]
+    if not lines:
+        return False
+    long_lines = sum(1 for line in lines if len(line.text) > _SOFT_LINE)
+    wrapped = [line for chunk in chunks if len(chunk) > 1 for line in chunk[:-1]]
+    return long_lines <= 0.05 * len(lines) and len(wrapped) >= 3
+
+
+def _marker(line: _Line) -> tuple[str, int]:
+    for kind, pattern in (("bullet", _BULLET), ("number", _NUMBER)):
+        match = pattern.match(line.text)
+        if match:
+            return kind, line.start + match.end()
+    return "", line.start
+
+
+def _units(chunk: list[_Line], index: int, hard: bool) -> list[_Unit]:
+    table = _table_rows(chunk)
+    units: list[_Unit] = []
+    i = 0
+    while i < len(chunk):
+        line = chunk[i]
+        if i in table:
+            cells, header = table[i]
+            units.append(_Unit([line], index, False, cells=cells, header=header))
+            i += 1
+            continue
+        kind, body_start = _marker(line)
+        unit = _Unit([line], index, False, kind, body_start)
+        i += 1
+        if kind and line.text.endswith(":") and i < len(chunk) and i not in table:
+            follower = chunk[i]
+            if not _marker(follower)[0]:
+                unit.lines.append(follower)
+                unit.label = True
+                i += 1
+        if hard:
+            while i < len(chunk) and i not in table and _continues(unit, chunk[i]):
+                unit.lines.append(chunk[i])
+                i += 1
+        units.append(unit)
+    if len(units) == 1:
+        units[0].standalone = True
+    return units
+
+
+def _continues(unit: _Unit, line: _Line) -> bool:
+    if _marker(line)[0]:
+        return False
+    first = unit.lines[0]
+    if unit.marker:
+        return line.indent > first.indent
+    return abs(line.indent - unit.lines[-1].indent) < 4
+
+
+def _table_rows(chunk: list[_Line]) -> dict[int, tuple[tuple[str, ...], bool]]:
+    """Rows of tables inside a chunk: runs of short lines with the same number of cells."""
+    splits: list[list[str] | None] = [_cells(line.text) for line in chunk]
+    rows: dict[int, tuple[tuple[str, ...], bool]] = {}
+    i = 0
+    while i < len(chunk):
+        first = splits[i]
+        j = i
+        while j < len(chunk) and (cells := splits[j]) is not None and first is not None \
+                and len(cells) == len(first):
+            j += 1
+        if j - i >= _MIN_TABLE_ROWS:
+            run = [splits[k] or [] for k in range(i, j)]
+            header = _is_title_case_row(run[0]) and not all(_is_title_case_row(r) for r in run)
+            for k, cells in zip(range(i, j), run, strict=True):
+                rows[k] = (tuple(cells), header and k == i)
+            i = j
+        else:
+            i += 1
+    return rows
+
+
+def _cells(text: str) -> list[str] | None:
+    if len(text) > 120 or text[-1] in ".!?:;,":
+        return None
+    cells = [c.strip() for c in _TAB_CELLS.split(text)]
+    if len(cells) < 2:
+        cells = [c.strip() for c in _GLUE.split(text)]
+    if len(cells) < 2 or not all(cells):
+        return None
+    return cells
+
+
+def _is_title_case_row(cells: list[str]) -> bool:
+    words = [w for cell in cells for w in _WORD.findall(cell) if len(w) > 3]
+    return bool(words) and all(w[0].isupper() for w in words)
+
+
+def _looks_like_heading(text: str) -> bool:
+    words = len(_WORD.findall(text))
+    # A long line ending in "?" is a heading only when it is a question from its first
+    # word; otherwise it is prose that happens to end with a question.
+    long_question = text.endswith("?") and bool(_INTERROGATIVE.match(text))
+    limit = _MAX_QUESTION_HEADING_WORDS if long_question else _MAX_HEADING_WORDS
+    first = next((ch for ch in text if ch.isalnum()), "")
+    return (
+        0 < words <= limit
+        and len(text) <= _MAX_HEADING_CHARS
+        and bool(_HEADING_END_OK.search(text))
+        and (first.isupper() or first.isdigit())
+    )
+
+
+def _classify(units: list[_Unit]) -> list[Block]:
+    blocks: list[Block] = []
+    for i, unit in enumerate(units):
+        following = units[i + 1] if i + 1 < len(units) else None
+        blocks.append(_block(unit, following))
+    return blocks
+
+
+def _block(unit: _Unit, following: _Unit | None) -> Block:
+    first, last = unit.lines[0], unit.lines[-1]
+    if unit.cells:
+        kind: BlockKind = "header_row" if unit.header else "row"
+        text = " — ".join(unit.cells)
+        return Block(kind, first.start, last.end, text, cells=unit.cells)
+    body = " ".join(line.text for line in unit.lines)
+    body = _fold(body[unit.body_start - first.start :])
+    if unit.marker == "number" and not unit.label:
+        heading_like = unit.standalone and len(_WORD.findall(body)) <= _MAX_QUESTION_HEADING_WORDS
+        if heading_like and following is not None and following.marker != "number":
+            return Block("heading", unit.body_start, last.end, body, level=2, numbered=True)
+    if unit.marker:
+        level = 1 + first.indent // 2
+        return Block("item", unit.body_start, last.end, body, level=level,
+                     numbered=unit.marker == "number")
+    if len(unit.lines) == 1 and _looks_like_heading(body):
+        leads = following is not None and following.chunk == unit.chunk \
+            and len(following.lines[0].text) >= 2 * len(body)
+        if unit.standalone or leads:
+            return Block("heading", first.start, last.end, body, level=1)
+    return Block("paragraph", first.start, last.end, body)
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _with_title(blocks: list[Block], text: str) -> list[Block]:
+    """Mark a leading breadcrumb as ``nav`` and the first heading as the title."""
+    if len(blocks) >= 2:
+        first, second = blocks[0], blocks[1]
+        if first.text != second.text and first.text.endswith(second.text) \
+                and second.kind == "heading":
+            blocks[0] = Block("nav", first.start, first.end, first.text)
+    for i, block in enumerate(blocks):
+        if block.kind == "nav":
+            continue
+        if block.kind == "heading" and not block.numbered:
+            blocks[i] = Block("title", block.start, block.end, block.text, level=0)
+        break
+    return blocks

@@ -1,0 +1,121 @@
+"""What is not knowledge: page chrome, promotion and empty rhetoric.
+
+Two levels:
+
+- :func:`boilerplate_blocks` finds whole blocks that belong to the page rather than
+  to the article: breadcrumbs, "Related Video" blurbs (and the video title shown
+  above them), author boxes, newsletter sign-ups, share and comment prompts,
+  copyright lines. They are never indexed and never end an answer's text.
+- :func:`is_rhetoric` judges one sentence: scene-setting addressed to the reader
+  ("Picture yourself gliding..."), reassurance ("Don't worry"), sales lines ("I'm
+  here to help"), and sentences about the article itself ("In this article, we will
+  explore..."). They carry no fact or advice, so they make no claim.
+
+The patterns are phrasings of web copywriting in general, not of any one document.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from faqkb.models import Block
+
+_APOS = "['’]"
+
+_BOILERPLATE = re.compile(
+    "|".join(
+        [
+            r"^related (videos?|posts?|articles?|reading|content|stories)\b",
+            r"^(watch|video)\s*:",
+            r"\bnewsletter\b",
+            r"^(sign ?up|subscribe|join (our|the|us)|register now|log ?in)\b",
+            r"\beditorial (team|staff|board)\b",
+            r"^meet the\b.*\bteam\b",
+            r"^about the (author|authors|team)\b",
+            r"^(written|posted|published|updated|reviewed|edited) (by|on)\b",
+            r"^(share( this| on)?|follow us|leave a (comment|reply)|comments?|reply)\b.{0,40}$",
+            r"^(click here|read more|continue reading|advertisement|sponsored|skip to)\b",
+            r"\b(exclusive offers|best deals|no spam|unsubscribe)\b",
+            r"\ball rights reserved\b|^©|^copyright\b",
+            r"\b(privacy policy|terms of (use|service)|cookie (policy|settings))\b",
+            r"^home\s*[>/»|›]",
+        ]
+    ),
+    re.IGNORECASE,
+)
+
+_RHETORIC = re.compile(
+    "|".join(
+        [
+            r"^(just )?(imagine|envision|visuali[sz]e)\b",
+            r"^picture (yourself|this|the|a)\b",
+            rf"\b(don{_APOS}t|do not) worry\b",
+            r"\bfear not\b",
+            rf"\byou{_APOS}?(re| are) not alone\b",
+            rf"\b(i{_APOS}m|i am|we{_APOS}re|we are) (always )?here to help\b",
+            rf"\blet{_APOS}s (get started|dive|begin|explore|take a|get into|jump)\b",
+            r"^(in|throughout) this (article|post|guide|blog|piece|video|section)\b",
+            r"^this (article|post|guide|blog|video) (will|explores|covers|discusses|looks)\b",
+            rf"\bwe{_APOS}ll (also )?(explore|delve|discuss|cover|look|provide|walk|show|dive)\b",
+            r"\bwe will (also )?(explore|delve|discuss|cover|look|provide|walk|show|dive)\b",
+            r"\bhope is not lost\b",
+            r"^together,? we\b",
+            rf"\b(don{_APOS}t|do not) let\b.*\bhold you back\b",
+            r"\b(stay tuned|read on|keep reading|look no further|got you covered)\b",
+            r"\b(sign up|subscribe|click here)\b",
+            r"\bthe real question (is|isn)\b",
+        ]
+    ),
+    re.IGNORECASE,
+)
+
+# Questions put to the reader to draw them in ("Are you a runner struggling with...?").
+_READER_QUESTION = re.compile(r"^(are|do|have|did|were|ever) you\b.*\?$", re.IGNORECASE)
+
+# A scene told to the reader about their own past ("You've had to cancel plans...",
+# "Running was more than exercise to you") with no advice in it.
+_SECOND_PERSON = re.compile(rf"\b(you|your|you{_APOS}ve|you{_APOS}re|yourself)\b", re.IGNORECASE)
+_PAST_SCENE = re.compile(
+    rf"\b(has|have|{_APOS}ve) (been|had|become|\w+ed)\b|\b(was|were|once|used to)\b", re.IGNORECASE
+)
+_ADVICE = re.compile(
+    r"\b(if|when|can|could|should|may|might|must|need|try|avoid|consult|consider|helps?)\b",
+    re.IGNORECASE,
+)
+
+_LEAD_IN = re.compile(r"^(here (are|is)|here[’']s|below (are|is)|the following)\b", re.IGNORECASE)
+
+
+def boilerplate_blocks(blocks: Sequence[Block]) -> set[int]:
+    """Indices of the blocks that are page chrome or promotion, not content."""
+    found = {i for i, block in enumerate(blocks)
+             if block.kind == "nav" or _BOILERPLATE.search(block.text)}
+    for i in sorted(found):
+        # A video's title shown above its "Related Video: <title>" line.
+        if i > 0 and blocks[i].text.lower().startswith(("related video", "watch", "video")):
+            above = blocks[i - 1]
+            if above.kind in {"heading", "paragraph"} and above.text in blocks[i].text:
+                found.add(i - 1)
+    return found
+
+
+def is_boilerplate(text: str) -> bool:
+    """True when a line of text is page chrome or promotion."""
+    return bool(_BOILERPLATE.search(text))
+
+
+def is_rhetoric(sentence: str) -> bool:
+    """True when a sentence carries no fact or advice: scene-setting, reassurance, sales."""
+    if _RHETORIC.search(sentence) or _READER_QUESTION.match(sentence):
+        return True
+    return bool(
+        _SECOND_PERSON.search(sentence)
+        and _PAST_SCENE.search(sentence)
+        and not _ADVICE.search(sentence)
+    )
+
+
+def is_lead_in(sentence: str) -> bool:
+    """True for a sentence that only announces what follows ("Here are three tips:")."""
+    return sentence.endswith(":") or bool(_LEAD_IN.match(sentence))

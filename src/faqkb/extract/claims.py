@@ -1,0 +1,114 @@
+"""Claims: the self-contained statements of fact or advice in a block.
+
+A paragraph is cut into sentences, and sentences are grouped so that each claim
+stands on its own as a search result:
+
+- a sentence that leans on the one before ("This can result in pain...", "They can
+  provide...") or is too short to stand alone ("Do 10 reps.") joins the previous one;
+- a question inside prose ("Does Running Cause Mid and Lower Back Pain? People may
+  have told you...") leads into the sentences that answer it;
+- rhetoric and lead-ins ("Here are three tips:") end a claim and are left out.
+
+A list item is one claim with its label ("Herniated Disc: ..."), and a table row is one
+claim with its cells set apart ("Muscle strain — Strengthening exercises").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from faqkb.extract.boilerplate import is_lead_in, is_rhetoric
+from faqkb.extract.sentences import Sentence, split_sentences
+from faqkb.models import Block
+
+MIN_CLAIM_WORDS = 5
+MIN_CLAIM_CHARS = 25
+SHORT_SENTENCE_CHARS = 40
+MAX_CLAIM_CHARS = 500
+LONG_ITEM_CHARS = 700
+
+_ANAPHORA = re.compile(
+    r"^(this|these|those|such|they|them|their|theirs|he|she|its|that\s+(is|was|means|can|will|may)"
+    r"|it(?!\s+(is|was|can be|may be|’s|'s)\s+\w+\s+(to|that|for)\b))\b",
+    re.IGNORECASE,
+)
+_WORDS = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A span of the document's text and its clean text."""
+
+    start: int
+    end: int
+    text: str
+
+
+def block_claims(document_text: str, block: Block) -> list[Passage]:
+    """The claims a content block makes, each with its span."""
+    if block.kind == "row":
+        # A row means something through its table's header, however short it is.
+        return [Passage(block.start, block.end, block.text)] if len(block.cells) > 1 else []
+    if block.kind == "item" and len(block.text) <= LONG_ITEM_CHARS:
+        sentences = split_sentences(document_text, block.start, block.end)
+        kept = [s for s in sentences if not is_rhetoric(s.text)]
+        if len(kept) < len(sentences) and not kept:
+            return []
+        if kept and len(kept) == len(sentences) and _substantial(block.text):
+            return [Passage(block.start, block.end, _join(kept))]
+        return _group(kept)
+    if block.kind in {"paragraph", "item"}:
+        return _group(split_sentences(document_text, block.start, block.end))
+    return []
+
+
+def informative_sentences(document_text: str, block: Block) -> list[Sentence]:
+    """The sentences of a block that are neither rhetoric nor lead-ins."""
+    return [
+        s for s in split_sentences(document_text, block.start, block.end)
+        if not is_rhetoric(s.text) and not is_lead_in(s.text)
+    ]
+
+
+def _group(sentences: list[Sentence]) -> list[Passage]:
+    claims: list[Passage] = []
+    current: list[Sentence] = []
+
+    def flush() -> None:
+        if current:
+            passage = Passage(current[0].start, current[-1].end, _join(current))
+            if _substantial(passage.text) and not passage.text.endswith("?"):
+                claims.append(passage)
+            current.clear()
+
+    for sentence in sentences:
+        text = sentence.text
+        if is_rhetoric(text) or is_lead_in(text):
+            flush()
+            continue
+        if current and _joins_previous(current, sentence):
+            current.append(sentence)
+            continue
+        flush()
+        current.append(sentence)
+    flush()
+    return claims
+
+
+def _joins_previous(current: list[Sentence], sentence: Sentence) -> bool:
+    size = sum(len(s.text) for s in current)
+    if current[-1].text.endswith("?") and len(current) == 1:
+        return True
+    if size + len(sentence.text) > MAX_CLAIM_CHARS:
+        return False
+    return bool(_ANAPHORA.match(sentence.text)) or len(sentence.text) < SHORT_SENTENCE_CHARS \
+        or size < SHORT_SENTENCE_CHARS
+
+
+def _join(sentences: list[Sentence]) -> str:
+    return " ".join(s.clean for s in sentences)
+
+
+def _substantial(text: str) -> bool:
+    return len(text) >= MIN_CLAIM_CHARS and len(_WORDS.findall(text)) >= MIN_CLAIM_WORDS

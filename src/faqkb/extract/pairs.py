@@ -1,0 +1,172 @@
+"""Question-and-answer pairs: a question line or heading and the text that answers it.
+
+- A question heading (or a line that is one question) is answered by the blocks that
+  follow it, up to the next heading of its level or above or the next question.
+- A document whose *title* asks a question ("Is Running Good for Lower Back Pain?")
+  is usually an article, not a list: its answer is the passage that answers most
+  directly, a conclusion ("In conclusion, ...") or a summary section ("Key
+  Takeaways") where there is one, else the paragraph that shares most of the
+  question's words, later paragraphs preferred. When the title question is followed
+  at once by a short answer and further questions, the document is a FAQ list and
+  the title is paired like any other question.
+- A question that opens a paragraph of prose ("Does Running Cause ...? People may
+  have told you...") is part of that answer, not a new pair.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from faqkb.extract.claims import Passage, informative_sentences
+from faqkb.extract.questions import is_question_block, title_question
+from faqkb.models import Block
+
+_CONCLUSION = re.compile(
+    r"^(in conclusion|in summary|to summari[sz]e|to sum (it )?up|to conclude|in short|overall|"
+    r"all in all|the bottom line|bottom line|ultimately|in the end)\b",
+    re.IGNORECASE,
+)
+_SUMMARY_HEADING = re.compile(
+    r"^(conclusions?|summary|key takeaways|takeaways|key points|the bottom line|bottom line|"
+    r"tl;?dr|final thoughts|the verdict|verdict|in a nutshell|wrapping up)\b",
+    re.IGNORECASE,
+)
+_STOP = frozenset(
+    """a an the is are am was were be been can could do does did should will would may might
+    must has have had for from of to in on at by with and or not your you my i it its this that
+    how what why when where which who""".split()
+)
+_WORDS = re.compile(r"[a-z0-9]+")
+_HEADINGS = {"title", "heading"}
+_CONTENT = {"paragraph", "item", "row", "header_row", "code"}
+_FAQ_TITLE_MAX_ANSWER_BLOCKS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """A question and its answer, before ids and duplicates are settled."""
+
+    question: str
+    answer: str
+    start: int
+    end: int
+    heading: str
+    block: int  # index of the question's block (the title's, for a title question)
+
+
+def find_pairs(text: str, blocks: Sequence[Block], title: str) -> list[Pair]:
+    """Every question-and-answer pair among ``blocks`` (boilerplate already removed)."""
+    pairs: list[Pair] = []
+    section = ""
+    for i, block in enumerate(blocks):
+        if block.kind == "title":
+            pair = _title_pair(text, blocks, i)
+            if pair:
+                pairs.append(pair)
+            continue
+        if not is_question_block(block):
+            if block.kind == "heading":
+                section = block.text
+            continue
+        answer = _answer_blocks(blocks, i)
+        if answer:
+            pairs.append(_pair(text, block.text, block.start, answer, section, i))
+    return pairs
+
+
+def _answer_blocks(blocks: Sequence[Block], index: int) -> list[Block]:
+    question = blocks[index]
+    level = question.level if question.kind == "heading" else 99
+    answer: list[Block] = []
+    for block in blocks[index + 1 :]:
+        if block.kind in _HEADINGS and block.level <= level or is_question_block(block):
+            break
+        if block.kind in _CONTENT or block.kind == "heading":
+            answer.append(block)
+    while answer and answer[-1].kind == "heading":
+        answer.pop()
+    return answer
+
+
+def _pair(text: str, question: str, start: int, answer: list[Block], section: str,
+          index: int) -> Pair:
+    body = "\n".join(block.text for block in answer)
+    return Pair(question, body, start, answer[-1].end, section, index)
+
+
+def _title_pair(text: str, blocks: Sequence[Block], index: int) -> Pair | None:
+    question = title_question(blocks[index].text)
+    if question is None:
+        return None
+    direct = _answer_blocks(blocks, index)
+    following = index + 1 + len(direct)
+    if 0 < len(direct) <= _FAQ_TITLE_MAX_ANSWER_BLOCKS and following < len(blocks) \
+            and is_question_block(blocks[following]):
+        return _pair(text, question, blocks[index].start, direct, "", index)
+    passage = _conclusion(text, blocks) or _summary(blocks) or _best_paragraph(text, blocks,
+                                                                              question)
+    if passage is None:
+        return None
+    return Pair(question, passage.text, passage.start, passage.end, "", index)
+
+
+def _conclusion(text: str, blocks: Sequence[Block]) -> Passage | None:
+    for block in reversed(blocks):
+        if block.kind == "paragraph" and _CONCLUSION.match(block.text):
+            return _informative(text, block)
+    return None
+
+
+def _summary(blocks: Sequence[Block]) -> Passage | None:
+    for i, block in enumerate(blocks):
+        if block.kind == "heading" and _SUMMARY_HEADING.match(block.text):
+            content = []
+            for following in blocks[i + 1 :]:
+                if following.kind in _HEADINGS:
+                    break
+                if following.kind in _CONTENT:
+                    content.append(following)
+            if content:
+                body = "\n".join(b.text for b in content)
+                return Passage(content[0].start, content[-1].end, body)
+    return None
+
+
+def _best_paragraph(text: str, blocks: Sequence[Block], question: str) -> Passage | None:
+    wanted = _content_words(question)
+    if not wanted:
+        return None
+    folded_question = " ".join(_WORDS.findall(question.lower()))
+    best: tuple[float, Passage] | None = None
+    paragraphs = [b for b in blocks if b.kind == "paragraph"]
+    for position, block in enumerate(paragraphs):
+        if folded_question in " ".join(_WORDS.findall(block.text.lower())):
+            continue  # the question restated, not answered
+        passage = _informative(text, block)
+        if passage is None:
+            continue
+        overlap = len(wanted & _content_words(passage.text)) / len(wanted)
+        score = overlap + 0.25 * position / max(1, len(paragraphs) - 1)
+        if overlap >= 0.5 and (best is None or score > best[0]):
+            best = (score, passage)
+    return best[1] if best else None
+
+
+def _informative(text: str, block: Block) -> Passage | None:
+    sentences = informative_sentences(text, block)
+    if not sentences:
+        return None
+    return Passage(sentences[0].start, sentences[-1].end, " ".join(s.clean for s in sentences))
+
+
+def _content_words(text: str) -> set[str]:
+    return {_crude_stem(w) for w in _WORDS.findall(text.lower()) if w not in _STOP}
+
+
+def _crude_stem(word: str) -> str:
+    for suffix in ("ing", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word

@@ -1,0 +1,134 @@
+"""The Whoosh side of faqkb: the schema, the analyzer, writing entries and reading them back.
+
+This module and :mod:`faqkb.search` are the only ones that import Whoosh; field
+names live here alone. Fields:
+
+- ``question``: the questions a pair answers (weighs most);
+- ``heading``: the section the entry sits in;
+- ``body``: the answer or claim text, plus context such as a table's header;
+- ``kind`` and ``source``: exact-match filters, sortable for per-facet counts;
+- ``id`` and ``entry``: the stable id and the stored entry itself;
+- ``question_terms``: each question's analyzed terms, for ranking exact question
+  matches first without analyzing again at query time.
+
+One analyzer serves indexing and querying alike: words (letters, digits and ``_``),
+lower-cased, accents folded, English stop words and question words dropped, and
+Snowball English stemming, so "runners" finds "running" and "How do I..." weighs
+nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.analysis import (
+    Analyzer,
+    CharsetFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.lang import stopwords_for_language
+from whoosh.support.charset import accent_map
+
+from faqkb.models import Entry
+
+QUESTION, HEADING, BODY, KIND, SOURCE, ID_FIELD, ENTRY, QUESTION_TERMS = (
+    "question", "heading", "body", "kind", "source", "id", "entry", "question_terms",
+)
+TEXT_FIELDS: tuple[str, ...] = (QUESTION, HEADING, BODY)
+FIELD_WEIGHTS: dict[str, float] = {QUESTION: 2.5, HEADING: 0.6, BODY: 1.0}
+
+# English stop words, minus words that carry meaning in this kind of text ("lower back",
+# "warm up", "after running"), plus the words of questions and requests.
+_KEEP = {"down", "up", "off", "over", "out", "under", "above", "below", "after", "before",
+         "against", "few", "more", "most", "same", "further", "again"}
+_ADD = {"could", "would", "shall", "may", "might", "must", "ok", "okay", "please", "tell",
+        "anyone", "someone", "something", "also", "us", "etc", "via", "whose", "ever",
+        "let", "lets", "get", "gets", "getting", "got", "thing", "things", "really", "much",
+        "many", "way", "ways", "yes", "im", "ive", "youre", "youve", "dont", "doesnt",
+        "isnt", "cant", "wont", "it’s", "its", "ll", "re", "ve", "d", "m", "s", "t"}
+STOP_WORDS: frozenset[str] = frozenset((set(stopwords_for_language("en")) - _KEEP) | _ADD)
+_TOKEN_PATTERN = r"\w+"
+
+
+def make_analyzer() -> Analyzer:
+    """The analyzer of every text field, and of queries."""
+    return (
+        RegexTokenizer(_TOKEN_PATTERN)
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter(stoplist=STOP_WORDS, minsize=2)
+        | StemFilter(lang="en", cachesize=100_000)
+    )
+
+
+ANALYZER = make_analyzer()
+
+
+def make_schema() -> Schema:
+    """The index schema: three weighted text fields, two filters, the stored entry."""
+    return Schema(
+        id=ID(stored=True, unique=True),
+        kind=ID(stored=True, sortable=True),
+        source=ID(stored=True, sortable=True),
+        question=TEXT(analyzer=ANALYZER, phrase=True),
+        heading=TEXT(analyzer=ANALYZER, phrase=False),
+        body=TEXT(analyzer=ANALYZER, phrase=True),
+        entry=STORED(),
+        question_terms=STORED(),
+    )
+
+
+def analyze(text: str) -> list[str]:
+    """The index terms of ``text``, in order (stop words dropped, words stemmed)."""
+    return [token.text for token in ANALYZER(text)]
+
+
+def write_index(directory: Path, entries: Iterable[Entry]) -> int:
+    """Create a Whoosh index in ``directory`` holding ``entries``; returns how many."""
+    ix = whoosh_index.create_in(str(directory), make_schema())
+    writer = ix.writer(limitmb=128)
+    count = 0
+    try:
+        for entry in entries:
+            writer.add_document(**_fields(entry))
+            count += 1
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    ix.close()
+    return count
+
+
+def open_index(directory: Path) -> Any:
+    """Open the Whoosh index in ``directory`` read-only."""
+    return whoosh_index.open_dir(str(directory), readonly=True)
+
+
+def stored_entry(fields: dict[str, Any]) -> Entry:
+    """The :class:`Entry` kept in a hit's stored fields."""
+    return Entry.from_dict(json.loads(fields[ENTRY]))
+
+
+def _fields(entry: Entry) -> dict[str, Any]:
+    data = entry.to_dict()
+    data["context"] = entry.context
+    body = entry.text if not entry.context else f"{entry.text}\n{entry.context}"
+    return {
+        ID_FIELD: entry.id,
+        KIND: entry.kind,
+        SOURCE: entry.source,
+        QUESTION: "\n".join(entry.questions),
+        HEADING: entry.heading,
+        BODY: body,
+        ENTRY: json.dumps(data, ensure_ascii=False),
+        QUESTION_TERMS: [analyze(question) for question in entry.questions],
+    }

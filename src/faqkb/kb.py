@@ -1,0 +1,297 @@
+"""The knowledge base as a whole: a ``kb/`` folder, its index, and searching it.
+
+:class:`KnowledgeBase` ties the pieces together. It builds the index when there is
+none or when the documents or the extractor changed (checked on first use and then
+at most every ``check_interval`` seconds), serves searches from a searcher opened
+once per thread, and picks up a newer index built by another process.
+
+:func:`search` is the one-line entry point over the bundled knowledge base.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from faqkb import storage
+from faqkb.documents import load_documents, read_document, scan
+from faqkb.errors import IndexBuildError, KnowledgeBaseError, QueryError
+from faqkb.extract import extract_entries
+from faqkb.index import open_index, stored_entry, write_index
+from faqkb.models import KINDS, BuildReport, Document, Entry, SearchResults
+from faqkb.query import ParsedQuery, clean_query, parse_query
+from faqkb.search import run_search
+
+MAX_LIMIT = 1000
+_PACKAGE = Path(__file__).resolve().parent
+Progress = Callable[[int, int, str], None]
+
+
+def default_kb_dir() -> Path:
+    """The knowledge base used when none is named.
+
+    ``FAQKB_KB_DIR`` if set; else the ``kb/`` folder of the checkout this package runs
+    from; else the copy bundled inside the installed package.
+    """
+    override = os.environ.get("FAQKB_KB_DIR")
+    if override:
+        return Path(override).expanduser()
+    checkout = _PACKAGE.parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "kb").is_dir():
+        return checkout / "kb"
+    bundled = _PACKAGE / "_bundled_kb"
+    if bundled.is_dir():
+        return bundled
+    raise KnowledgeBaseError("no knowledge base found: set FAQKB_KB_DIR or pass kb_dir")
+
+
+class KnowledgeBase:
+    """A folder of documents and its search index.
+
+    ``kb_dir`` defaults to :func:`default_kb_dir`; ``index_dir`` to ``FAQKB_INDEX_DIR``
+    or a folder in the user's cache. With ``auto_build`` (the default) the index is
+    built or refreshed on demand. ``check_interval`` is how many seconds may pass
+    before the documents are checked again for changes (0 checks on every search).
+    """
+
+    def __init__(
+        self,
+        kb_dir: str | os.PathLike[str] | None = None,
+        index_dir: str | os.PathLike[str] | None = None,
+        *,
+        auto_build: bool = True,
+        check_interval: float = 1.0,
+    ) -> None:
+        self.kb_dir = Path(kb_dir).expanduser() if kb_dir is not None else default_kb_dir()
+        env_index = os.environ.get("FAQKB_INDEX_DIR")
+        if index_dir is not None:
+            self.index_dir = Path(index_dir).expanduser()
+        elif env_index:
+            self.index_dir = Path(env_index).expanduser()
+        else:
+            self.index_dir = storage.default_index_dir(self.kb_dir)
+        self.auto_build = auto_build
+        self.check_interval = check_interval
+        self._lock = threading.RLock()
+        self._local = threading.local()
+        self._index: Any = None
+        self._generation: Path | None = None
+        self._checked_at = float("-inf")
+
+    def __repr__(self) -> str:
+        return f"KnowledgeBase(kb_dir={str(self.kb_dir)!r}, index_dir={str(self.index_dir)!r})"
+
+    # -- building -----------------------------------------------------------------
+
+    def is_fresh(self) -> bool:
+        """True when an index exists and matches the documents and the extractor."""
+        generation = storage.current_generation(self.index_dir)
+        manifest = storage.read_manifest(generation) if generation else None
+        return manifest is not None and storage.is_fresh(manifest, self.kb_dir)
+
+    def build(self, *, force: bool = False, progress: Progress | None = None) -> BuildReport:
+        """Build the index if it is stale (or always, with ``force``) and report on it.
+
+        ``progress(done, total, name)`` is called after each document is extracted.
+        Raises :class:`KnowledgeBaseError` when the folder is missing and
+        :class:`IndexBuildError` when the index cannot be written.
+        """
+        started = time.perf_counter()
+        with self._lock, storage.build_lock(self.index_dir):
+            if not force and self.is_fresh():
+                return self._report(rebuilt=False, seconds=time.perf_counter() - started)
+            states = scan(self.kb_dir)
+            documents, warnings = load_documents(self.kb_dir)
+            entries: list[Entry] = []
+            for done, document in enumerate(documents, 1):
+                entries.extend(extract_entries(document))
+                if progress:
+                    progress(done, len(documents), document.name)
+            generation = storage.new_generation(self.index_dir)
+            try:
+                write_index(generation, entries)
+                qa = sum(1 for e in entries if e.kind == "qa")
+                manifest = storage.Manifest(
+                    files=storage.file_records(self.kb_dir, states),
+                    code=storage.code_fingerprint(),
+                    documents=len(documents),
+                    qa_pairs=qa,
+                    claims=len(entries) - qa,
+                    warnings=tuple(warnings),
+                )
+                storage.commit_generation(self.index_dir, generation, manifest)
+            except BaseException as exc:
+                storage.discard_generation(generation)
+                if isinstance(exc, OSError):
+                    raise IndexBuildError(f"cannot write the index: {exc}") from None
+                raise
+            self._checked_at = time.monotonic()
+        return self._report(rebuilt=True, seconds=time.perf_counter() - started)
+
+    def _report(self, *, rebuilt: bool, seconds: float) -> BuildReport:
+        generation = storage.current_generation(self.index_dir)
+        manifest = storage.read_manifest(generation) if generation else None
+        if manifest is None:
+            raise IndexBuildError(f"no index in {self.index_dir}")
+        return BuildReport(
+            documents=manifest.documents,
+            qa_pairs=manifest.qa_pairs,
+            claims=manifest.claims,
+            warnings=manifest.warnings,
+            rebuilt=rebuilt,
+            index_dir=str(self.index_dir),
+            seconds=seconds,
+        )
+
+    # -- reading ------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        limit: int = 10,
+        *,
+        offset: int = 0,
+        kind: str | None = None,
+        source: str | None = None,
+    ) -> SearchResults:
+        """Search the knowledge base; what a person typed never raises.
+
+        ``limit`` (1 to 1000) hits are returned from ``offset`` on. ``kind`` (``"qa"``
+        or ``"claim"``) and ``source`` (a document's name, or a prefix of it) filter
+        the hits, as ``kind:qa`` and ``source:NAME`` in the query do. Raises
+        :class:`QueryError` for an invalid ``limit``, ``offset`` or ``kind``.
+        """
+        _check_arguments(limit, offset, kind)
+        raw = clean_query(query)
+        parsed = parse_query(raw)
+        parsed = ParsedQuery(
+            words=parsed.words,
+            phrases=parsed.phrases,
+            excluded=parsed.excluded,
+            kinds=parsed.kinds + ((kind,) if kind else ()),
+            sources=parsed.sources + ((source,) if source else ()),
+        )
+        searcher = self._searcher()
+        return run_search(searcher, parsed, raw, limit=limit, offset=offset)
+
+    def entries(self, *, kind: str | None = None, source: str | None = None) -> list[Entry]:
+        """Every entry of the index, in document order, optionally of one kind or source."""
+        _check_arguments(1, 0, kind)
+        found = [stored_entry(fields) for fields in self._searcher().all_stored_fields()]
+        found = [e for e in found if (kind is None or e.kind == kind)
+                 and (source is None or e.source == source)]
+        return sorted(found, key=lambda e: (e.source, e.start, e.kind != "qa"))
+
+    def entry(self, entry_id: str) -> Entry | None:
+        """The entry with this id, or ``None``."""
+        fields = self._searcher().document(id=str(entry_id))
+        return stored_entry(fields) if fields else None
+
+    def sources(self) -> list[str]:
+        """The names of the indexed documents."""
+        generation = self._ensure_index()
+        manifest = storage.read_manifest(generation)
+        return [record[0] for record in manifest.files] if manifest else []
+
+    def document(self, name: str) -> Document:
+        """The indexed document called ``name``, read afresh from ``kb/``.
+
+        Only names the index knows are accepted, so no path can lead elsewhere.
+        Raises :class:`KnowledgeBaseError` for an unknown name.
+        """
+        if name not in self.sources():
+            raise KnowledgeBaseError(f"no document named {name!r} in the knowledge base")
+        return read_document(self.kb_dir.resolve() / name, name)
+
+    def close(self) -> None:
+        """Close the open index and this thread's searcher."""
+        with self._lock:
+            searcher = getattr(self._local, "searcher", None)
+            if searcher is not None:
+                searcher.close()
+                self._local.searcher = None
+            if self._index is not None:
+                self._index.close()
+                self._index = None
+                self._generation = None
+
+    # -- internals ----------------------------------------------------------------
+
+    def _ensure_index(self) -> Path:
+        now = time.monotonic()
+        if self.auto_build and now - self._checked_at >= self.check_interval:
+            self._checked_at = now
+            if not self.is_fresh():
+                self.build()
+        generation = storage.current_generation(self.index_dir)
+        if generation is None:
+            if not self.auto_build:
+                raise IndexBuildError(f"no index in {self.index_dir}: run `faqkb build`")
+            self.build(force=True)
+            generation = storage.current_generation(self.index_dir)
+            if generation is None:
+                raise IndexBuildError(f"no index in {self.index_dir}")
+        return generation
+
+    def _searcher(self) -> Any:
+        generation = self._ensure_index()
+        with self._lock:
+            if generation != self._generation or self._index is None:
+                try:
+                    self._index = open_index(generation)
+                except Exception as exc:  # a damaged generation: rebuild once
+                    if not self.auto_build:
+                        raise IndexBuildError(f"cannot open the index: {exc}") from None
+                    self.build(force=True)
+                    generation = self._ensure_index()
+                    self._index = open_index(generation)
+                self._generation = generation
+            index = self._index
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is None or getattr(self._local, "generation", None) != generation:
+            if searcher is not None:
+                searcher.close()
+            searcher = index.searcher()
+            self._local.searcher = searcher
+            self._local.generation = generation
+        return searcher
+
+
+def _check_arguments(limit: int, offset: int, kind: str | None) -> None:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise QueryError(f"limit must be an integer from 1 to {MAX_LIMIT}, not {limit!r}")
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise QueryError(f"offset must be a non-negative integer, not {offset!r}")
+    if kind is not None and kind not in KINDS:
+        raise QueryError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+
+
+_default: dict[tuple[str, str], KnowledgeBase] = {}
+_default_lock = threading.Lock()
+
+
+def search(
+    query: str,
+    limit: int = 10,
+    *,
+    offset: int = 0,
+    kind: str | None = None,
+    source: str | None = None,
+    kb_dir: str | os.PathLike[str] | None = None,
+    index_dir: str | os.PathLike[str] | None = None,
+) -> SearchResults:
+    """Search a knowledge base (the bundled ``kb/`` unless ``kb_dir`` names another).
+
+    The index is built on first use and rebuilt when the documents change. See
+    :meth:`KnowledgeBase.search` for the parameters and what they raise.
+    """
+    key = (str(kb_dir or ""), str(index_dir or ""))
+    with _default_lock:
+        kb = _default.get(key)
+        if kb is None:
+            kb = _default[key] = KnowledgeBase(kb_dir, index_dir)
+    return kb.search(query, limit, offset=offset, kind=kind, source=source)

@@ -1,0 +1,278 @@
+"""Where an index lives on disk, how a new one replaces the old, and when it is stale.
+
+An index folder (by default in the user's cache, one per knowledge-base folder)
+holds *generations*::
+
+    <index dir>/
+        CURRENT          the name of the generation in service, replaced atomically
+        build.lock       held while a build runs
+        gen-<n>-<pid>/   a complete Whoosh index plus manifest.json
+
+A build writes a new generation beside the one in service and then swaps
+``CURRENT``: readers see the old index or the new one, never a mix, and a build
+killed half-way leaves the old one serving. The manifest records what the
+generation was built from (each document's name, size, mtime and SHA-256, and a
+fingerprint of the extractor's code), which is what :func:`is_fresh` compares.
+
+No Whoosh here: this module only handles folders and files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from faqkb.documents import FileState, scan
+from faqkb.errors import IndexBuildError
+
+MANIFEST = "manifest.json"
+CURRENT = "CURRENT"
+LOCK = "build.lock"
+FORMAT = 1
+_GENERATION = re.compile(r"^gen-(\d+)-\d+$")
+_PACKAGE = Path(__file__).resolve().parent
+# The modules whose code decides what goes into an index: change one, and every
+# index built before is stale.
+_INDEX_CODE = ("documents", "extract", "index.py", "models.py", "storage.py")
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What a generation was built from."""
+
+    files: tuple[tuple[str, int, int, str], ...]  # name, size, mtime_ns, sha256
+    code: str
+    documents: int
+    qa_pairs: int
+    claims: int
+    warnings: tuple[str, ...]
+
+    def to_json(self) -> str:
+        """The manifest as JSON text."""
+        return json.dumps({
+            "format": FORMAT, "files": self.files, "code": self.code,
+            "documents": self.documents, "qa_pairs": self.qa_pairs, "claims": self.claims,
+            "warnings": self.warnings,
+        }, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        """Parse :meth:`to_json` output; raises ``ValueError`` on anything else."""
+        data: dict[str, Any] = json.loads(text)
+        if data.get("format") != FORMAT:
+            raise ValueError("manifest of another format")
+        return cls(
+            files=tuple((str(n), int(s), int(m), str(h)) for n, s, m, h in data["files"]),
+            code=str(data["code"]),
+            documents=int(data["documents"]),
+            qa_pairs=int(data["qa_pairs"]),
+            claims=int(data["claims"]),
+            warnings=tuple(str(w) for w in data["warnings"]),
+        )
+
+
+def default_index_root() -> Path:
+    """The per-user cache folder for indexes (``FAQKB_CACHE_DIR`` overrides it)."""
+    override = os.environ.get("FAQKB_CACHE_DIR")
+    if override:
+        return Path(override).expanduser()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+        return base / "faqkb" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "faqkb"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "faqkb"
+
+
+def default_index_dir(kb_dir: Path) -> Path:
+    """The index folder of a knowledge base: its name plus a hash of its absolute path."""
+    resolved = kb_dir.resolve()
+    digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:12]
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", resolved.name).strip("-") or "kb"
+    return default_index_root() / "indexes" / f"{slug}-{digest}"
+
+
+@cache
+def code_fingerprint() -> str:
+    """A hash of the code that decides an index's content (extraction, schema)."""
+    digest = hashlib.sha256()
+    for name in _INDEX_CODE:
+        path = _PACKAGE / name
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        for file in files:
+            digest.update(file.relative_to(_PACKAGE).as_posix().encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    """The generation in service, or ``None`` when there is none (or it is damaged)."""
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    if not _GENERATION.match(name):
+        return None
+    path = index_dir / name
+    return path if (path / MANIFEST).is_file() else None
+
+
+def read_manifest(generation: Path) -> Manifest | None:
+    """The generation's manifest, or ``None`` when it is missing or unreadable."""
+    try:
+        return Manifest.from_json((generation / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def is_fresh(manifest: Manifest, kb_dir: Path) -> bool:
+    """True when ``manifest`` describes the documents now in ``kb_dir`` and today's code.
+
+    Names, sizes and mtimes are compared first; a file whose mtime alone changed is
+    hashed, so touching a file does not force a rebuild.
+    """
+    if manifest.code != code_fingerprint():
+        return False
+    states = scan(kb_dir)
+    if [(s.name, s.size) for s in states] != [(f[0], f[1]) for f in manifest.files]:
+        return False
+    root = kb_dir.resolve()
+    for state, (_, _, mtime_ns, sha) in zip(states, manifest.files, strict=True):
+        if state.mtime_ns != mtime_ns and file_hash(root / state.name) != sha:
+            return False
+    return True
+
+
+def file_hash(path: Path) -> str:
+    """SHA-256 of a file's bytes ("" when it cannot be read)."""
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return ""
+
+
+def file_records(kb_dir: Path, states: list[FileState]) -> tuple[tuple[str, int, int, str], ...]:
+    """Manifest records (name, size, mtime, hash) for scanned files."""
+    root = kb_dir.resolve()
+    return tuple((s.name, s.size, s.mtime_ns, file_hash(root / s.name)) for s in states)
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path, timeout: float = 600.0) -> Iterator[None]:
+    """Hold the index folder's build lock; another build waits for it (up to ``timeout``)."""
+    _make_dirs(index_dir)
+    path = index_dir / LOCK
+    try:
+        handle = path.open("a+b")
+    except OSError as exc:
+        raise IndexBuildError(f"cannot lock the index folder {index_dir}: {exc.strerror}") from None
+    try:
+        _acquire(handle, timeout, index_dir)
+        yield
+    finally:
+        handle.close()  # closing the file releases the lock
+
+
+def new_generation(index_dir: Path) -> Path:
+    """A new, empty generation folder (not yet in service)."""
+    numbers = [int(m.group(1)) for p in _entries(index_dir) if (m := _GENERATION.match(p.name))]
+    path = index_dir / f"gen-{max(numbers, default=0) + 1:06d}-{os.getpid()}"
+    try:
+        path.mkdir(parents=True)
+    except OSError as exc:
+        raise IndexBuildError(f"cannot create {path}: {exc.strerror}") from None
+    return path
+
+
+def commit_generation(index_dir: Path, generation: Path, manifest: Manifest) -> None:
+    """Write the manifest, put ``generation`` in service, and drop generations before the last."""
+    previous = current_generation(index_dir)
+    try:
+        _write_atomic(generation / MANIFEST, manifest.to_json())
+        _write_atomic(index_dir / CURRENT, generation.name + "\n")
+    except OSError as exc:
+        raise IndexBuildError(f"cannot store the index in {index_dir}: {exc.strerror}") from None
+    # The previous generation stays for readers that still have it open.
+    keep = {generation.name, previous.name if previous else ""}
+    for path in _entries(index_dir):
+        if _GENERATION.match(path.name) and path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def discard_generation(generation: Path) -> None:
+    """Remove a generation that was never put in service."""
+    shutil.rmtree(generation, ignore_errors=True)
+
+
+def _entries(directory: Path) -> list[Path]:
+    try:
+        return list(directory.iterdir())
+    except OSError:
+        return []
+
+
+def _make_dirs(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IndexBuildError(
+            f"cannot create the index folder {path}: {exc.strerror}; "
+            "choose another with --index-dir or FAQKB_INDEX_DIR"
+        ) from None
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with temporary.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    with contextlib.suppress(OSError):
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+
+def _acquire(handle: Any, timeout: float, index_dir: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            _try_lock(handle)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise IndexBuildError(
+                    f"another build of {index_dir} is still running after {timeout:.0f} s"
+                ) from None
+            time.sleep(0.05)
+
+
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _try_lock(handle: Any) -> None:
+        try:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            raise BlockingIOError from None
+else:
+    import fcntl
+
+    def _try_lock(handle: Any) -> None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -1,0 +1,159 @@
+"""Reading kb/: which files are documents, how they decode, and how plain text is laid out."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from faqkb.documents import discover, load_documents, read_document
+from faqkb.documents.plaintext import layout_plain_text
+from faqkb.errors import DocumentError, KnowledgeBaseError
+
+
+def write(folder: Path, name: str, data: str | bytes) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        path.write_text(data, encoding="utf-8")
+    else:
+        path.write_bytes(data)
+    return path
+
+
+def kinds(text: str) -> list[tuple[str, str]]:
+    return [(b.kind, b.text) for b in layout_plain_text(text)]
+
+
+# -- layout of plain text -------------------------------------------------------------
+
+def test_a_short_first_line_is_the_title() -> None:
+    text = "Knee Care Basics\n\nIce helps swelling go down after a long run.\n"
+    assert kinds(text)[0] == ("title", "Knee Care Basics")
+
+
+def test_a_document_without_a_title_line_takes_its_first_sentence_as_title(
+        tmp_path: Path) -> None:
+    path = write(tmp_path, "notes.txt", "Ice helps swelling go down. It also numbs pain.\n")
+    assert read_document(path).title == "Ice helps swelling go down."
+
+
+def test_a_breadcrumb_ending_with_the_title_is_navigation() -> None:
+    text = "HomeGuidesKnee Care Basics\n\nKnee Care Basics\n\nIce helps swelling go down.\n"
+    assert kinds(text)[:2] == [("nav", "HomeGuidesKnee Care Basics"), ("title", "Knee Care Basics")]
+
+
+def test_standalone_short_lines_are_headings_and_long_lines_paragraphs() -> None:
+    text = ("Guide\n\nWarming Up\n\nA brisk five-minute walk raises your heart rate before "
+            "a run and loosens the hips.\n")
+    assert kinds(text)[1:] == [
+        ("heading", "Warming Up"),
+        ("paragraph", "A brisk five-minute walk raises your heart rate before a run and "
+                      "loosens the hips."),
+    ]
+
+
+def test_bullets_become_items_without_their_marker() -> None:
+    text = "Guide\n\n  • Rest: Take a day off.\n  • Ice: Cool the sore spot.\n"
+    assert kinds(text)[1:] == [
+        ("item", "Rest: Take a day off."), ("item", "Ice: Cool the sore spot.")]
+
+
+def test_a_numbered_label_joins_the_line_that_follows_it() -> None:
+    text = "Some tips follow, to read one by one, as listed:\n1. Rest:\nTake a day off.\n"
+    blocks = layout_plain_text(text)
+    assert (blocks[-1].kind, blocks[-1].text) == ("item", "Rest: Take a day off.")
+    assert text[blocks[-1].start:blocks[-1].end] == "Rest:\nTake a day off."
+
+
+def test_a_numbered_line_standing_alone_before_prose_is_a_heading() -> None:
+    text = "Guide\n\n1. Strengthen Your Core\n\nPlanks build the muscles that steady your spine.\n"
+    block = layout_plain_text(text)[1]
+    assert (block.kind, block.text, block.numbered) == ("heading", "Strengthen Your Core", True)
+
+
+def test_glued_table_cells_are_split_into_rows_with_a_header() -> None:
+    text = ("Guide\n\nProblemRemedy\nShin splintsRest and ice\nBlistersBetter socks\n"
+            "Side stitchSlower breathing\n")
+    blocks = layout_plain_text(text)[1:]
+    assert [(b.kind, b.cells) for b in blocks] == [
+        ("header_row", ("Problem", "Remedy")),
+        ("row", ("Shin splints", "Rest and ice")),
+        ("row", ("Blisters", "Better socks")),
+        ("row", ("Side stitch", "Slower breathing")),
+    ]
+
+
+def test_hard_wrapped_lines_join_into_one_paragraph() -> None:
+    text = ("Notes on running in the heat and how to stay safe when\n"
+            "the temperature climbs above thirty degrees in summer\n"
+            "afternoons, when most runners should slow down a lot.\n\n"
+            "Drink before you are thirsty, and drink again after\n"
+            "the run; salty snacks help you keep the water in.\n")
+    assert [k for k, _ in kinds(text)] == ["paragraph", "paragraph"]
+
+
+def test_every_block_span_points_at_its_text() -> None:
+    text = "Guide\n\n  • Rest: Take a day off.\n\nWarming Up\n\nWalk first.\n"
+    for block in layout_plain_text(text):
+        assert " ".join(text[block.start:block.end].split()) == block.text
+
+
+# -- decoding ---------------------------------------------------------------------------
+
+def test_utf8_with_a_byte_order_mark_is_read_without_it(tmp_path: Path) -> None:
+    path = write(tmp_path, "bom.txt", "\ufeffCafé Questions\n\nWhy run?\n\nFor joy.\n".encode())
+    document = read_document(path)
+    assert document.text.startswith("Café") and document.encoding == "utf-8-sig"
+
+
+def test_windows_1252_text_is_read_as_such(tmp_path: Path) -> None:
+    path = write(tmp_path, "legacy.txt", "Don\x92t overstride \x96 land under your hips.".encode(
+        "latin-1"))
+    assert read_document(path).text == "Don’t overstride – land under your hips."
+
+
+def test_binary_files_are_refused_with_a_clear_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(DocumentError, match="image.txt: binary file"):
+        read_document(path)
+
+
+# -- discovery --------------------------------------------------------------------------
+
+def test_discovery_skips_hidden_files_and_editor_backups(tmp_path: Path) -> None:
+    for name in ["a.txt", ".hidden.txt", "b.txt~", "#c.txt#", "d.txt.swp", "sub/e.txt"]:
+        write(tmp_path, name, "Some text here for the test.")
+    paths, _ = discover(tmp_path)
+    assert [p.relative_to(tmp_path.resolve()).as_posix() for p in paths] == ["a.txt", "sub/e.txt"]
+
+
+def test_discovery_reports_unsupported_formats(tmp_path: Path) -> None:
+    write(tmp_path, "scan.pdf", b"%PDF-1.4")
+    paths, warnings = discover(tmp_path)
+    assert paths == [] and warnings == [
+        "scan.pdf: skipped, not a supported format (.txt, .text)"]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks on this platform")
+def test_a_link_out_of_the_knowledge_base_is_not_followed(tmp_path: Path) -> None:
+    outside = write(tmp_path, "secret.txt", "Not part of the knowledge base at all.")
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "leak.txt").symlink_to(outside)
+    paths, warnings = discover(kb)
+    assert paths == [] and warnings == ["leak.txt: skipped, a link to outside the knowledge base"]
+
+
+def test_load_documents_keeps_going_past_a_bad_file(tmp_path: Path) -> None:
+    write(tmp_path, "good.txt", "Hydration\n\nDrink water before a long run.\n")
+    write(tmp_path, "bad.txt", b"\x00\x01\x02")
+    documents, warnings = load_documents(tmp_path)
+    assert [d.name for d in documents] == ["good.txt"]
+    assert warnings == ["bad.txt: binary file (contains NUL bytes)"]
+
+
+def test_a_missing_folder_is_a_knowledge_base_error(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeBaseError, match="not found"):
+        discover(tmp_path / "nowhere")

@@ -1,0 +1,155 @@
+"""The knowledge base and its index: built on demand, kept in step with kb/, never rebuilt
+needlessly, and swapped in atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import faqkb
+from faqkb import IndexBuildError, KnowledgeBase, KnowledgeBaseError, storage
+from faqkb.kb import default_kb_dir
+
+
+def generation(kb: KnowledgeBase) -> str:
+    current = storage.current_generation(kb.index_dir)
+    assert current is not None
+    return current.name
+
+
+def test_the_first_search_builds_the_index(kb: KnowledgeBase) -> None:
+    assert not kb.is_fresh()
+    assert kb.search("towel")
+    assert kb.is_fresh()
+
+
+def test_build_reports_documents_pairs_and_claims(kb: KnowledgeBase) -> None:
+    report = kb.build()
+    assert (report.rebuilt, report.documents, report.qa_pairs) == (True, 2, 4)
+    assert report.claims > 0 and report.warnings == ()
+
+
+def test_an_up_to_date_index_is_not_rebuilt(kb: KnowledgeBase) -> None:
+    kb.build()
+    before = generation(kb)
+    assert kb.build().rebuilt is False
+    kb.search("towel")
+    assert generation(kb) == before
+
+
+def test_touching_a_file_without_changing_it_does_not_rebuild(kb: KnowledgeBase,
+                                                              kb_dir: Path) -> None:
+    kb.build()
+    os.utime(kb_dir / "clinic-faq.txt", ns=(1, 1))
+    assert kb.is_fresh()
+
+
+def test_a_changed_document_is_searchable_at_once(kb: KnowledgeBase, kb_dir: Path) -> None:
+    kb.search("towel")
+    (kb_dir / "clinic-faq.txt").write_text(
+        "Clinic FAQ\n\nCan I bring my dog?\n\nDogs are welcome in the waiting room.\n",
+        encoding="utf-8")
+    assert kb.search("dog")[0].question == "Can I bring my dog?"
+    assert not kb.search("towel")
+
+
+def test_an_added_document_is_searchable_at_once(kb: KnowledgeBase, kb_dir: Path) -> None:
+    kb.search("towel")
+    (kb_dir / "parking.txt").write_text(
+        "Parking\n\nWhere can I park?\n\nThe clinic has free parking behind the building.\n",
+        encoding="utf-8")
+    assert kb.search("park")[0].source == "parking.txt"
+
+
+def test_a_removed_document_leaves_the_index(kb: KnowledgeBase, kb_dir: Path) -> None:
+    kb.search("towel")
+    (kb_dir / "clinic-faq.txt").unlink()
+    assert not kb.search("towel")
+
+
+def test_a_change_of_extractor_code_makes_the_index_stale(kb: KnowledgeBase,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    kb.build()
+    monkeypatch.setattr(storage, "code_fingerprint", lambda: "another-extractor")
+    assert not kb.is_fresh()
+
+
+def test_a_rebuild_swaps_generations_and_keeps_only_the_last_two(kb: KnowledgeBase) -> None:
+    names = [generation(kb) for _ in range(4) if kb.build(force=True)]
+    kept = sorted(p.name for p in kb.index_dir.iterdir() if p.name.startswith("gen-"))
+    assert len(set(names)) == 4 and kept == sorted(names[-2:])
+
+
+def test_a_build_that_fails_leaves_the_previous_index_serving(
+        kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    kb.build()
+    before = generation(kb)
+
+    def broken(directory: Path, entries: object) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("faqkb.kb.write_index", broken)
+    with pytest.raises(IndexBuildError, match="No space left"):
+        kb.build(force=True)
+    assert generation(kb) == before
+    assert kb.search("towel")
+
+
+def test_a_damaged_current_pointer_is_rebuilt(kb: KnowledgeBase) -> None:
+    kb.build()
+    (kb.index_dir / storage.CURRENT).write_text("../../elsewhere\n", encoding="utf-8")
+    assert kb.search("towel")
+
+
+def test_the_index_lives_in_the_user_cache_by_default(kb_dir: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAQKB_CACHE_DIR", str(tmp_path / "cache"))
+    assert KnowledgeBase(kb_dir).index_dir.is_relative_to(tmp_path / "cache")
+
+
+def test_an_environment_variable_names_the_index_folder(kb_dir: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAQKB_INDEX_DIR", str(tmp_path / "elsewhere"))
+    assert KnowledgeBase(kb_dir).index_dir == tmp_path / "elsewhere"
+
+
+def test_an_index_argument_beats_the_environment(kb_dir: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAQKB_INDEX_DIR", str(tmp_path / "elsewhere"))
+    assert KnowledgeBase(kb_dir, tmp_path / "mine").index_dir == tmp_path / "mine"
+
+
+def test_an_unwritable_index_location_is_a_clear_error(kb_dir: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(IndexBuildError, match="cannot create the index folder"):
+        KnowledgeBase(kb_dir, blocker / "index").build()
+
+
+def test_a_missing_knowledge_base_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeBaseError, match="not found"):
+        KnowledgeBase(tmp_path / "nowhere", tmp_path / "index").build()
+
+
+def test_entries_lists_everything_in_document_order(kb: KnowledgeBase) -> None:
+    entries = kb.entries()
+    assert [e.source for e in entries] == sorted(e.source for e in entries)
+    assert {e.kind for e in kb.entries(kind="qa")} == {"qa"}
+    assert kb.entry(entries[0].id) == entries[0]
+
+
+def test_document_returns_only_indexed_documents(kb: KnowledgeBase) -> None:
+    assert kb.document("clinic-faq.txt").title == "Stretching Clinic FAQ"
+    with pytest.raises(KnowledgeBaseError):
+        kb.document("../../etc/passwd")
+
+
+def test_the_default_knowledge_base_is_the_bundled_kb() -> None:
+    assert default_kb_dir() == Path(__file__).resolve().parent.parent / "kb"
+
+
+def test_the_module_level_search_uses_the_bundled_kb() -> None:
+    hits = faqkb.search("is running bad for my back", limit=3)
+    assert len(hits) == 3 and all(h.source.endswith(".txt") for h in hits)

@@ -1,0 +1,125 @@
+"""Searching: what people type never breaks it, and the best answer comes first."""
+
+from __future__ import annotations
+
+import pytest
+
+from faqkb import KnowledgeBase, QueryError
+from faqkb.query import parse_query
+
+HOSTILE_QUERIES = [
+    "", " ", "?", "??", "*", "**", '"', '""', '"unclosed phrase', "'", "(", ")", "[", "]",
+    "{", "}", "AND", "OR", "NOT", "NOT OR x", "AND OR NOT", "a AND", "OR b", "NOT NOT",
+    "field:value", "question:", ":", "kind:", "kind:nonsense", "source:", "source:../../etc",
+    "C++", "c#", "-", "--", "- -", "-running", "+", "~", "^2", "back~2", "pain^3",
+    "run*", "*ing", "r?n", "[a TO z]", "{a TO z}", "\\", "\\\\", "/", "<script>alert(1)</script>",
+    "🏃‍♀️", "💥 back pain 🔥", "\x00", "\x1b[31mred", "\u202e", "e\u0301", "ﬁnd", "日本語",
+    "x" * 10_000, "back " * 500, '"' * 101, "a" * 300 + " pain", "%s %d {0}", "' OR 1=1 --",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE_QUERIES)
+def test_search_never_raises_on_what_a_person_types(kb: KnowledgeBase, query: str) -> None:
+    results = kb.search(query)
+    assert len(results) <= 10
+
+
+def test_an_empty_query_finds_nothing(kb: KnowledgeBase) -> None:
+    results = kb.search("   ")
+    assert (list(results), results.total) == ([], 0)
+
+
+def test_words_are_or_ed_and_entries_matching_more_of_them_come_first(
+        kb: KnowledgeBase) -> None:
+    results = kb.search("session wear zzzunknownword")
+    assert results[0].question == "What should I wear to my first session?"
+    assert any(hit.question == "How long does a session last?" for hit in results)
+
+
+def test_stems_match_other_forms_of_a_word(kb: KnowledgeBase) -> None:
+    assert kb.search("stretched")[0].text.startswith(("Standing toe reach", "Doorway stretch",
+                                                      "In conclusion"))
+
+
+def test_question_words_and_stop_words_do_not_match_by_themselves(kb: KnowledgeBase) -> None:
+    assert list(kb.search("how do I what is the")) == []
+
+
+def test_a_question_match_outranks_a_passing_mention(kb: KnowledgeBase) -> None:
+    assert kb.search("referral doctor")[0].question == "Do I need a referral from my doctor?"
+
+
+def test_a_quoted_phrase_must_appear_as_written(kb: KnowledgeBase) -> None:
+    hits = kb.search('"water bottle"')
+    assert [h.question for h in hits] == ["What should I wear to my first session?"]
+    assert list(kb.search('"bottle water"')) == []
+
+
+def test_a_minus_word_excludes_entries_containing_it(kb: KnowledgeBase) -> None:
+    assert all("doorway" not in h.text.lower() for h in kb.search("stretch -doorway"))
+    assert any("doorway" in h.text.lower() for h in kb.search("stretch"))
+
+
+def test_not_word_excludes_like_minus(kb: KnowledgeBase) -> None:
+    assert all("doorway" not in h.text.lower() for h in kb.search("stretch NOT doorway"))
+
+
+def test_kind_filter_in_the_query_and_as_an_argument(kb: KnowledgeBase) -> None:
+    assert {h.kind for h in kb.search("session kind:qa")} == {"qa"}
+    assert {h.kind for h in kb.search("session", kind="claim")} == {"claim"}
+
+
+def test_source_filter_takes_a_name_or_its_start(kb: KnowledgeBase) -> None:
+    assert {h.source for h in kb.search("stretch source:hamstrings.txt")} == {"hamstrings.txt"}
+    assert {h.source for h in kb.search("stretch", source="clinic")} <= {"clinic-faq.txt"}
+
+
+def test_results_count_matches_by_kind_and_source(kb: KnowledgeBase) -> None:
+    results = kb.search("session")
+    assert results.kind_counts.get("qa", 0) >= 2
+    assert set(results.source_counts) == {"clinic-faq.txt"}
+
+
+def test_a_claim_inside_a_returned_answer_is_not_listed_again(kb: KnowledgeBase) -> None:
+    hits = kb.search("what should I wear to my first session")
+    spans = [(h.source, h.start, h.end) for h in hits]
+    for i, (source, start, end) in enumerate(spans):
+        for other_source, other_start, other_end in spans[i + 1:]:
+            assert source != other_source or end <= other_start or other_end <= start
+
+
+def test_snippets_mark_the_matched_words(kb: KnowledgeBase) -> None:
+    hit = kb.search("towel")[0]
+    assert [hit.snippet[s:e] for s, e in hit.highlights] == ["towel"]
+
+
+def test_offset_pages_through_results(kb: KnowledgeBase) -> None:
+    everything = [h.id for h in kb.search("session stretch", limit=20)]
+    assert [h.id for h in kb.search("session stretch", limit=2, offset=2)] == everything[2:4]
+
+
+@pytest.mark.parametrize("arguments", [{"limit": 0}, {"limit": -1}, {"limit": 10_000},
+                                       {"limit": "10"}, {"offset": -1}, {"kind": "faq"}])
+def test_invalid_arguments_raise_query_error(kb: KnowledgeBase, arguments: dict) -> None:
+    with pytest.raises(QueryError):
+        kb.search("session", **arguments)
+
+
+def test_the_parser_reads_phrases_exclusions_and_filters() -> None:
+    parsed = parse_query('back "lower back" -knee NOT hip kind:qa source:002 AND x:y')
+    assert parsed.words == ("back", "x:y")
+    assert parsed.phrases == ("lower back",)
+    assert parsed.excluded == ("knee", "hip")
+    assert (parsed.kinds, parsed.sources) == (("qa",), ("002",))
+
+
+def test_hits_carry_everything_a_result_page_needs(seeds: KnowledgeBase) -> None:
+    hit = seeds.search("is it ok to run with lower back pain")[0]
+    assert hit.kind == "qa" and hit.question and hit.answer == hit.text
+    assert hit.source.endswith(".txt") and 0 <= hit.start < hit.end
+    assert hit.title and hit.score > 0 and hit.snippet
+
+
+def test_an_exact_question_comes_first(seeds: KnowledgeBase) -> None:
+    hit = seeds.search("Is it OK to run with lower back pain?")[0]
+    assert hit.question == "Is it OK to run with lower back pain?"
