@@ -129,6 +129,14 @@ def test_discovery_skips_hidden_files_and_editor_backups(tmp_path: Path) -> None
     assert [p.relative_to(tmp_path.resolve()).as_posix() for p in paths] == ["a.txt", "sub/e.txt"]
 
 
+def test_discovery_leaves_out_the_synonyms_file_at_the_top(tmp_path: Path) -> None:
+    write(tmp_path, "synonyms.txt", "jogging, running\n")
+    write(tmp_path, "guides/synonyms.txt", "A guide that happens to be called synonyms.")
+    paths, _ = discover(tmp_path)
+    assert [p.relative_to(tmp_path.resolve()).as_posix() for p in paths] == [
+        "guides/synonyms.txt"]
+
+
 def test_discovery_reports_unsupported_formats(tmp_path: Path) -> None:
     write(tmp_path, "scan.pdf", b"%PDF-1.4")
     paths, warnings = discover(tmp_path)

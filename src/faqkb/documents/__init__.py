@@ -1,8 +1,9 @@
 """Reading the knowledge-base folder: which files are documents, and what each one says.
 
 - :func:`discover` lists the document files of a ``kb/`` folder (recursively, in a
-  stable order), leaving out hidden files, editor backups and links that lead out of
-  the folder, and saying why it left out anything that looks meant for it.
+  stable order), leaving out hidden files, editor backups, configuration files such as
+  ``synonyms.txt`` and links that lead out of the folder, and saying why it left out
+  anything that looks meant for it.
 - :func:`read_document` turns one file into a :class:`~faqkb.models.Document`: it
   decodes the bytes (:mod:`.encoding`), derives the text and lays it out in blocks
   (:mod:`.plaintext`), and finds the title.
@@ -27,6 +28,7 @@ from faqkb.errors import DocumentError, KnowledgeBaseError
 from faqkb.models import Block, Document
 
 __all__ = [
+    "CONFIG_FILES",
     "FileState",
     "SUPPORTED_SUFFIXES",
     "discover",
@@ -51,6 +53,8 @@ SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_READERS)
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 _BACKUP = re.compile(r"(~|\.(bak|swp|swo|tmp|orig|rej)|^#.*#)$", re.IGNORECASE)
 _TITLE_CHARS = 90
+# Files at the top of kb/ that configure faqkb rather than hold knowledge.
+CONFIG_FILES = frozenset({"synonyms.txt"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,8 @@ def discover(kb_dir: Path) -> tuple[list[Path], list[str]]:
         for filename in sorted(filenames):
             path = here / filename
             if filename.startswith(".") or _BACKUP.search(filename):
+                continue
+            if here == root and filename in CONFIG_FILES:
                 continue
             if path.suffix.lower() not in _READERS:
                 warnings.append(f"{_name(path, root)}: skipped, not a supported format "
