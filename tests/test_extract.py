@@ -175,9 +175,28 @@ def test_table_rows_carry_their_header_as_context() -> None:
 
 def test_run_together_sentences_are_split() -> None:
     claims = claim_texts("002_db17141e699adb7c.txt")
-    assert ("Excess physical activity can cause muscles and ligaments in your lower back to "
-            "stretch too much or tear. This can result in pain, stiffness, and even muscle "
-            "spasms.") in claims
+    assert any(c.startswith("Excess physical activity can cause muscles and ligaments in your "
+                            "lower back to stretch too much or tear. This can result in pain, "
+                            "stiffness, and even muscle spasms. Strains") for c in claims)
+
+
+def test_a_short_paragraph_is_one_claim_and_a_long_one_is_cut_in_parts() -> None:
+    claims = claim_texts("003_20d2918933093171.txt")
+    assert ("Another common cause of lower back pain in runners is a condition called lumbar "
+            "disc degeneration. This occurs when the discs between the vertebrae in the lower back "
+            "start to deteriorate, causing pain and discomfort. The repetitive impact of running "
+            "can exacerbate this degeneration and lead to symptoms such as sciatica, where pain "
+            "radiates down the leg.") in claims
+    assert "If you’re experiencing lower back pain while running, it’s likely caused by factors " \
+           "such as poor posture or weak core muscles. Running, a high-impact activity, can put " \
+           "strain on the spine and lead to discomfort in the lower back." in claims
+
+
+def test_a_sentence_leaning_on_the_one_before_stays_with_it() -> None:
+    claims = claim_texts("003_20d2918933093171.txt")
+    assert any(c.endswith("implement appropriate treatment options. These may include "
+                          "strengthening exercises for the core and back muscles, physical "
+                          "therapy, and adopting a proper running technique.") for c in claims)
 
 
 def test_a_claim_is_cited_once_even_when_said_twice() -> None:

@@ -14,7 +14,8 @@ names live here alone. Fields:
 One analyzer serves indexing and querying alike: words (letters, digits and ``_``),
 lower-cased, accents folded, English stop words and question words dropped, and
 Snowball English stemming, so "runners" finds "running" and "How do I..." weighs
-nothing.
+nothing. ``question`` and ``body`` also keep their words unstemmed for spelling
+correction (:func:`similar_words`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ QUESTION, HEADING, BODY, KIND, SOURCE, ID_FIELD, ENTRY, QUESTION_TERMS = (
     "question", "heading", "body", "kind", "source", "id", "entry", "question_terms",
 )
 TEXT_FIELDS: tuple[str, ...] = (QUESTION, HEADING, BODY)
+SPELLING_FIELDS: tuple[str, ...] = (QUESTION, BODY)
 FIELD_WEIGHTS: dict[str, float] = {QUESTION: 2.5, HEADING: 0.6, BODY: 1.0}
 
 # English stop words, minus words that carry meaning in this kind of text ("lower back",
@@ -70,6 +72,7 @@ def make_analyzer() -> Analyzer:
 
 
 ANALYZER = make_analyzer()
+_SURFACE = RegexTokenizer(_TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
 
 
 def make_schema() -> Schema:
@@ -78,9 +81,9 @@ def make_schema() -> Schema:
         id=ID(stored=True, unique=True),
         kind=ID(stored=True, sortable=True),
         source=ID(stored=True, sortable=True),
-        question=TEXT(analyzer=ANALYZER, phrase=True),
+        question=TEXT(analyzer=ANALYZER, phrase=True, spelling=True),
         heading=TEXT(analyzer=ANALYZER, phrase=False),
-        body=TEXT(analyzer=ANALYZER, phrase=True),
+        body=TEXT(analyzer=ANALYZER, phrase=True, spelling=True),
         entry=STORED(),
         question_terms=STORED(),
     )
@@ -89,6 +92,32 @@ def make_schema() -> Schema:
 def analyze(text: str) -> list[str]:
     """The index terms of ``text``, in order (stop words dropped, words stemmed)."""
     return [token.text for token in ANALYZER(text)]
+
+
+def surface_words(text: str) -> list[tuple[str, str | None]]:
+    """Each word of ``text`` lower-cased, with its index term (``None`` for a stop word)."""
+    words: list[tuple[str, str | None]] = []
+    for token in _SURFACE(text):
+        word = token.text
+        terms = analyze(word)
+        words.append((word, terms[0] if len(terms) == 1 else None))
+    return words
+
+
+def is_known(reader: Any, term: str) -> bool:
+    """True when some entry of the index contains ``term``."""
+    return any(reader.doc_frequency(field, term) for field in TEXT_FIELDS)
+
+
+def similar_words(reader: Any, word: str, maxdist: int) -> dict[str, int]:
+    """Words of the index (as written, not stemmed) within ``maxdist`` edits of ``word``,
+    each with the number of entries that contain it. Candidates share the first letter."""
+    found: dict[str, int] = {}
+    for field in SPELLING_FIELDS:
+        spelling = reader.schema[field].spelling_fieldname(field)
+        for candidate in reader.terms_within(field, word, maxdist, prefix=1):
+            found[candidate] = found.get(candidate, 0) + reader.doc_frequency(spelling, candidate)
+    return found
 
 
 def write_index(directory: Path, entries: Iterable[Entry]) -> int:

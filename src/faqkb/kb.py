@@ -24,7 +24,8 @@ from faqkb.extract import extract_entries
 from faqkb.index import open_index, stored_entry, write_index
 from faqkb.models import KINDS, BuildReport, Document, Entry, SearchResults
 from faqkb.query import ParsedQuery, clean_query, parse_query
-from faqkb.search import run_search
+from faqkb.search import plan_query, run_search
+from faqkb.synonyms import SYNONYMS_FILE, Synonyms
 
 MAX_LIMIT = 1000
 _PACKAGE = Path(__file__).resolve().parent
@@ -81,6 +82,7 @@ class KnowledgeBase:
         self._index: Any = None
         self._generation: Path | None = None
         self._checked_at = float("-inf")
+        self._synonyms: tuple[tuple[int, int] | None, Synonyms] = (None, Synonyms())
 
     def __repr__(self) -> str:
         return f"KnowledgeBase(kb_dir={str(self.kb_dir)!r}, index_dir={str(self.index_dir)!r})"
@@ -176,7 +178,20 @@ class KnowledgeBase:
             sources=parsed.sources + ((source,) if source else ()),
         )
         searcher = self._searcher()
-        return run_search(searcher, parsed, raw, limit=limit, offset=offset)
+        plan = plan_query(searcher.reader(), parsed, raw, self.synonyms())
+        return run_search(searcher, plan, parsed, raw, limit=limit, offset=offset)
+
+    def synonyms(self) -> Synonyms:
+        """The synonym groups of ``kb/synonyms.txt``, re-read whenever the file changes."""
+        path = self.kb_dir / SYNONYMS_FILE
+        try:
+            stat = path.stat()
+            key: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            key = None
+        if key != self._synonyms[0]:
+            self._synonyms = (key, Synonyms.load(path) if key else Synonyms())
+        return self._synonyms[1]
 
     def entries(self, *, kind: str | None = None, source: str | None = None) -> list[Entry]:
         """Every entry of the index, in document order, optionally of one kind or source."""

@@ -1,7 +1,9 @@
 """Claims: the self-contained statements of fact or advice in a block.
 
 A paragraph is cut into sentences, and sentences are grouped so that each claim
-stands on its own as a search result:
+stands on its own as a search result. A paragraph of moderate length is one claim
+(its sentences explain one another); a long one is cut into parts of similar size,
+never between a sentence and one that leans on it:
 
 - a sentence that leans on the one before ("This can result in pain...", "They can
   provide...") or is too short to stand alone ("Do 10 reps.") joins the previous one;
@@ -15,6 +17,7 @@ claim with its cells set apart ("Muscle strain — Strengthening exercises").
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -26,11 +29,15 @@ MIN_CLAIM_WORDS = 5
 MIN_CLAIM_CHARS = 25
 SHORT_SENTENCE_CHARS = 40
 MAX_CLAIM_CHARS = 500
+PARAGRAPH_CHARS = 420  # a paragraph up to this long is one claim
+TARGET_CLAIM_CHARS = 300  # longer paragraphs are cut into parts of about this size
 LONG_ITEM_CHARS = 700
 
 _ANAPHORA = re.compile(
     r"^(this|these|those|such|they|them|their|theirs|he|she|its|that\s+(is|was|means|can|will|may)"
-    r"|it(?!\s+(is|was|can be|may be|’s|'s)\s+\w+\s+(to|that|for)\b))\b",
+    r"|it(?!\s+(is|was|can be|may be|’s|'s)\s+\w+\s+(to|that|for)\b))\b"
+    # "To achieve this, ...", "Because of that, ...": a pronoun early on, before a comma
+    r"|^(\w+\s+){1,3}(this|that|these|those|it|them)\s*,",
     re.IGNORECASE,
 )
 _WORDS = re.compile(r"\w+")
@@ -73,37 +80,60 @@ def informative_sentences(document_text: str, block: Block) -> list[Sentence]:
 
 def _group(sentences: list[Sentence]) -> list[Passage]:
     claims: list[Passage] = []
-    current: list[Sentence] = []
-
-    def flush() -> None:
-        if current:
-            passage = Passage(current[0].start, current[-1].end, _join(current))
+    run: list[Sentence] = []
+    for sentence in [*sentences, None]:
+        if sentence is not None and not is_rhetoric(sentence.text) \
+                and not is_lead_in(sentence.text):
+            run.append(sentence)
+            continue
+        for chunk in _chunks(_units(run)):
+            passage = Passage(chunk[0].start, chunk[-1].end, _join(chunk))
             if _substantial(passage.text) and not passage.text.endswith("?"):
                 claims.append(passage)
-            current.clear()
-
-    for sentence in sentences:
-        text = sentence.text
-        if is_rhetoric(text) or is_lead_in(text):
-            flush()
-            continue
-        if current and _joins_previous(current, sentence):
-            current.append(sentence)
-            continue
-        flush()
-        current.append(sentence)
-    flush()
+        run = []
     return claims
 
 
+def _units(sentences: list[Sentence]) -> list[list[Sentence]]:
+    """Sentences with the ones that lean on them: a unit is never cut apart."""
+    units: list[list[Sentence]] = []
+    for sentence in sentences:
+        if units and _joins_previous(units[-1], sentence):
+            units[-1].append(sentence)
+        else:
+            units.append([sentence])
+    return units
+
+
+def _chunks(units: list[list[Sentence]]) -> list[list[Sentence]]:
+    """Units packed into claims: a short paragraph whole, a long one in even parts."""
+    size = sum(_size(unit) for unit in units)
+    if size <= PARAGRAPH_CHARS:
+        return [[s for unit in units for s in unit]] if units else []
+    target = size / math.ceil(size / TARGET_CLAIM_CHARS)
+    chunks: list[list[Sentence]] = []
+    current: list[Sentence] = []
+    for unit in units:
+        if current and _size(current) + _size(unit) / 2 > target:
+            chunks.append(current)
+            current = []
+        current = current + unit
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _size(sentences: list[Sentence]) -> int:
+    return sum(len(s.text) + 1 for s in sentences)
+
+
 def _joins_previous(current: list[Sentence], sentence: Sentence) -> bool:
-    size = sum(len(s.text) for s in current)
     if current[-1].text.endswith("?") and len(current) == 1:
         return True
-    if size + len(sentence.text) > MAX_CLAIM_CHARS:
+    if _size(current) + len(sentence.text) > MAX_CLAIM_CHARS:
         return False
     return bool(_ANAPHORA.match(sentence.text)) or len(sentence.text) < SHORT_SENTENCE_CHARS \
-        or size < SHORT_SENTENCE_CHARS
+        or _size(current) < SHORT_SENTENCE_CHARS
 
 
 def _join(sentences: list[Sentence]) -> str:

@@ -1,0 +1,54 @@
+"""Typo correction: a query word the index has never seen becomes the closest word it has.
+
+Only words that are unknown to the index are corrected (a known word is never
+"corrected" into a more frequent one), and how far a correction may go grows with
+the word's length: a short word is too easily turned into another real word.
+
+- :func:`allowed_distance`: how many edits a word of this length may take;
+- :func:`best_correction`: the closest candidate, ties broken by frequency;
+- :func:`edit_distance`: Damerau-Levenshtein (optimal string alignment) distance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+MIN_CORRECTABLE = 4
+LONG_WORD = 8
+
+
+def allowed_distance(word: str) -> int:
+    """Edits a correction of ``word`` may take: 0 below 4 letters, 1 below 8, else 2."""
+    if len(word) < MIN_CORRECTABLE or not word.isalpha():
+        return 0
+    return 1 if len(word) < LONG_WORD else 2
+
+
+def best_correction(word: str, candidates: Mapping[str, int]) -> str | None:
+    """The candidate closest to ``word`` within its allowed distance, or ``None``.
+
+    ``candidates`` maps words to how many entries contain them; among equally close
+    candidates the most frequent wins, then the alphabetically first.
+    """
+    limit = allowed_distance(word)
+    ranked = sorted(
+        (distance, -frequency, candidate)
+        for candidate, frequency in candidates.items()
+        if candidate != word and (distance := edit_distance(word, candidate)) <= limit
+    )
+    return ranked[0][2] if ranked else None
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Insertions, deletions, substitutions and adjacent transpositions from ``a`` to ``b``."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
