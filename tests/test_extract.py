@@ -118,15 +118,17 @@ def test_a_question_opening_an_answer_is_not_a_pair() -> None:
 
 def test_a_title_question_is_answered_by_the_conclusion() -> None:
     pair = pairs("004_5de43a1550719c79.txt")[0]
-    assert pair.text.startswith("In conclusion, back pain can indeed be a result of running.")
-    assert pair.end - pair.start < 500
+    assert pair.text == (
+        "In conclusion, back pain can indeed be a result of running. Factors such as poor "
+        "posture, muscle imbalances, running on hard or uneven surfaces, and improper footwear "
+        "can contribute to this discomfort.")
 
 
 def test_a_title_question_is_answered_by_the_summary_section() -> None:
     pair = next(p for p in pairs("003_20d2918933093171.txt")
                 if p.question == "Is Running Bad for Lower Back Pain?")
     assert pair.text.startswith("Poor posture while running and weak core muscles")
-    assert pair.text.count("\n") == 3  # the four key takeaways
+    assert pair.text.count("\n") == 1  # the first two of the four key takeaways
 
 
 def test_a_title_question_without_a_summary_gets_its_most_direct_passage() -> None:

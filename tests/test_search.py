@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from faqkb import KnowledgeBase, QueryError
@@ -123,3 +125,39 @@ def test_hits_carry_everything_a_result_page_needs(seeds: KnowledgeBase) -> None
 def test_an_exact_question_comes_first(seeds: KnowledgeBase) -> None:
     hit = seeds.search("Is it OK to run with lower back pain?")[0]
     assert hit.question == "Is it OK to run with lower back pain?"
+
+
+SHOE_CARE = """\
+Shoe Care
+
+How do I look after my running shoes?
+
+Rinse the mud off with cold water and a soft brush after a muddy trail run, then take the \
+insoles out so that both parts can air.
+
+Dry them at room temperature and stuff them with newspaper, which draws the moisture out; \
+never put them on a radiator or in a tumble dryer, because heat warps the foam.
+"""
+
+
+def test_the_same_text_in_two_documents_is_one_hit_naming_both(kb: KnowledgeBase,
+                                                                kb_dir: Path) -> None:
+    sentence = "Long hours at a desk shorten the hip flexors and stiffen the lower back.\n"
+    (kb_dir / "one.txt").write_text("Desk Work\n\n" + sentence, encoding="utf-8")
+    (kb_dir / "two.txt").write_text("Office Life\n\n" + sentence, encoding="utf-8")
+    hits = [h for h in kb.search("desk hip flexors") if "Long hours at a desk" in h.text]
+    assert len(hits) == 1
+    assert {hits[0].source} | {e.source for e in hits[0].also_in} == {"one.txt", "two.txt"}
+
+
+def test_a_passage_inside_a_long_answer_is_shown_when_it_is_what_was_asked(
+        kb: KnowledgeBase, kb_dir: Path) -> None:
+    (kb_dir / "shoes.txt").write_text(SHOE_CARE, encoding="utf-8")
+    hit = kb.search("radiator tumble dryer")[0]
+    assert (hit.kind, hit.text[:25]) == ("claim", "Dry them at room temperat")
+
+
+def test_a_pair_asked_in_its_own_words_stays_whole(kb: KnowledgeBase, kb_dir: Path) -> None:
+    (kb_dir / "shoes.txt").write_text(SHOE_CARE, encoding="utf-8")
+    hit = kb.search("how do I look after my running shoes")[0]
+    assert hit.question == "How do I look after my running shoes?"

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh import scoring
 from whoosh.analysis import (
     Analyzer,
     CharsetFilter,
@@ -45,7 +46,10 @@ QUESTION, HEADING, BODY, KIND, SOURCE, ID_FIELD, ENTRY, QUESTION_TERMS = (
 )
 TEXT_FIELDS: tuple[str, ...] = (QUESTION, HEADING, BODY)
 SPELLING_FIELDS: tuple[str, ...] = (QUESTION, BODY)
-FIELD_WEIGHTS: dict[str, float] = {QUESTION: 2.5, HEADING: 0.6, BODY: 1.0}
+FIELD_WEIGHTS: dict[str, float] = {QUESTION: 2.5, HEADING: 1.2, BODY: 1.0}
+BM25_K1 = 1.2
+BM25_B = 0.75
+BM25_FIELD_B: dict[str, float] = {}
 
 # English stop words, minus words that carry meaning in this kind of text ("lower back",
 # "warm up", "after running"), plus the words of questions and requests.
@@ -55,7 +59,9 @@ _ADD = {"could", "would", "shall", "may", "might", "must", "ok", "okay", "please
         "anyone", "someone", "something", "also", "us", "etc", "via", "whose", "ever",
         "let", "lets", "get", "gets", "getting", "got", "thing", "things", "really", "much",
         "many", "way", "ways", "yes", "im", "ive", "youre", "youve", "dont", "doesnt",
-        "isnt", "cant", "wont", "it’s", "its", "ll", "re", "ve", "d", "m", "s", "t"}
+        "isnt", "cant", "wont", "its", "ll", "re", "ve", "d", "m", "s", "t",
+        # the verbs of asking: "will jogging give me...", "I want to know..."
+        "give", "gives", "gave", "giving", "want", "wants", "know", "like", "wondering"}
 STOP_WORDS: frozenset[str] = frozenset((set(stopwords_for_language("en")) - _KEEP) | _ADD)
 _TOKEN_PATTERN = r"\w+"
 
@@ -109,6 +115,18 @@ def is_known(reader: Any, term: str) -> bool:
     return any(reader.doc_frequency(field, term) for field in TEXT_FIELDS)
 
 
+def words_starting(reader: Any, prefix: str, limit: int) -> list[str]:
+    """The most frequent indexed words (as written) that start with ``prefix``."""
+    found: dict[str, int] = {}
+    for field in SPELLING_FIELDS:
+        spelling = reader.schema[field].spelling_fieldname(field)
+        for raw in reader.expand_prefix(spelling, prefix):
+            word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            if word != prefix:
+                found[word] = found.get(word, 0) + reader.doc_frequency(spelling, word)
+    return sorted(found, key=lambda w: (-found[w], w))[:limit]
+
+
 def similar_words(reader: Any, word: str, maxdist: int) -> dict[str, int]:
     """Words of the index (as written, not stemmed) within ``maxdist`` edits of ``word``,
     each with the number of entries that contain it. Candidates share the first letter."""
@@ -140,6 +158,11 @@ def write_index(directory: Path, entries: Iterable[Entry]) -> int:
 def open_index(directory: Path) -> Any:
     """Open the Whoosh index in ``directory`` read-only."""
     return whoosh_index.open_dir(str(directory), readonly=True)
+
+
+def open_searcher(index: Any) -> Any:
+    """A searcher of ``index`` scoring with faqkb's BM25F parameters."""
+    return index.searcher(weighting=scoring.BM25F(B=BM25_B, K1=BM25_K1, **BM25_FIELD_B))
 
 
 def stored_entry(fields: dict[str, Any]) -> Entry:

@@ -21,7 +21,7 @@ from faqkb import storage
 from faqkb.documents import load_documents, read_document, scan
 from faqkb.errors import IndexBuildError, KnowledgeBaseError, QueryError
 from faqkb.extract import extract_entries
-from faqkb.index import open_index, stored_entry, write_index
+from faqkb.index import open_index, open_searcher, stored_entry, write_index
 from faqkb.models import KINDS, BuildReport, Document, Entry, SearchResults
 from faqkb.query import ParsedQuery, clean_query, parse_query
 from faqkb.search import plan_query, run_search
@@ -270,7 +270,7 @@ class KnowledgeBase:
         if searcher is None or getattr(self._local, "generation", None) != generation:
             if searcher is not None:
                 searcher.close()
-            searcher = index.searcher()
+            searcher = open_searcher(index)
             self._local.searcher = searcher
             self._local.generation = generation
         return searcher

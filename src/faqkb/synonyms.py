@@ -1,17 +1,17 @@
 """Synonyms a user can edit: ``kb/synonyms.txt``, one group of equivalent words a line.
 
-The file format::
+The file format (the one Solr and Elasticsearch use)::
 
     # comments start with "#"; blank lines are ignored
-    running, jogging, jog
+    running, jogging, jog                 <- equivalent: each finds the others
     lower back, low back, lumbar          <- members may be several words
-    shoes, sneakers, trainers, footwear
+    concrete, asphalt, grass => surface   <- one way: "grass" finds "surface", not back
 
-Groups apply at query time, so editing the file needs no rebuild. Members are
+Rules apply at query time, so editing the file needs no rebuild. Members are
 compared by their index terms (stemmed, stop words dropped), so "sneakers" in a
 query matches the member "sneaker", and "low back" matches "low back pain" in a
-query as two words in a row. When members of two groups overlap in a query, the
-longest member wins ("lower back" before "back").
+query as two words in a row. When members overlap in a query, the longest member
+wins ("lower back" before "back").
 """
 
 from __future__ import annotations
@@ -24,50 +24,56 @@ from faqkb.index import analyze
 
 SYNONYMS_FILE = "synonyms.txt"
 _MAX_MEMBER_TERMS = 6
+Member = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SynonymRule:
+    """Members that a query may use (``sources``) and what each then also finds."""
+
+    sources: tuple[Member, ...]
+    targets: tuple[Member, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class SynonymMatch:
-    """A run of query terms ``[start, end)`` that is a member of a group."""
+    """A run of query terms ``[start, end)`` that is a member of a rule."""
 
     start: int
     end: int
-    alternatives: tuple[tuple[str, ...], ...]  # the other members' terms
+    alternatives: tuple[Member, ...]  # what else the run may be found as
 
 
 class Synonyms:
-    """Groups of equivalent words, as sequences of index terms."""
+    """Synonym rules, as sequences of index terms, and matching them in a query."""
 
-    def __init__(self, groups: Sequence[Sequence[tuple[str, ...]]] = (),
-                 warnings: Sequence[str] = ()) -> None:
-        self.groups = tuple(tuple(group) for group in groups)
+    def __init__(self, rules: Sequence[SynonymRule] = (), warnings: Sequence[str] = ()) -> None:
+        self.rules = tuple(rules)
         self.warnings = tuple(warnings)
-        # member's first term -> [(member, index of its group)]
-        self._by_first: dict[str, list[tuple[tuple[str, ...], int]]] = {}
-        for index, group in enumerate(self.groups):
-            for member in group:
+        # a source member's first term -> [(member, index of its rule)]
+        self._by_first: dict[str, list[tuple[Member, int]]] = {}
+        for index, rule in enumerate(self.rules):
+            for member in rule.sources:
                 self._by_first.setdefault(member[0], []).append((member, index))
 
     @classmethod
     def parse(cls, text: str, origin: str = SYNONYMS_FILE) -> Synonyms:
-        """Read groups from the text of a synonyms file; bad lines become warnings."""
-        groups: list[list[tuple[str, ...]]] = []
+        """Read rules from the text of a synonyms file; bad lines become warnings."""
+        rules: list[SynonymRule] = []
         warnings: list[str] = []
         for number, line in enumerate(text.splitlines(), 1):
             line = line.split("#", 1)[0].strip()
             if not line:
                 continue
-            members: list[tuple[str, ...]] = []
-            for raw in line.split(","):
-                terms = tuple(analyze(raw))
-                if terms and len(terms) <= _MAX_MEMBER_TERMS and terms not in members:
-                    members.append(terms)
-            if len(members) < 2:
-                warnings.append(f"{origin}:{number}: a group needs two members with "
-                                f"searchable words, separated by commas")
+            left, arrow, right = line.partition("=>")
+            sources = _members(left)
+            targets = _members(right) if arrow else sources
+            if (len(sources) < 2 and not arrow) or not sources or not targets:
+                warnings.append(f"{origin}:{number}: expected 'a, b, c' or 'a, b => c', "
+                                f"each side with searchable words")
                 continue
-            groups.append(members)
-        return cls(groups, warnings)
+            rules.append(SynonymRule(sources, targets))
+        return cls(rules, warnings)
 
     @classmethod
     def load(cls, path: Path) -> Synonyms:
@@ -81,19 +87,19 @@ class Synonyms:
         return cls.parse(text, path.name)
 
     def __bool__(self) -> bool:
-        return bool(self.groups)
+        return bool(self.rules)
 
     def __repr__(self) -> str:
-        return f"Synonyms({len(self.groups)} groups)"
+        return f"Synonyms({len(self.rules)} rules)"
 
     def is_member(self, term: str) -> bool:
-        """True when ``term`` alone is a member of some group."""
+        """True when ``term`` alone is a member a query may use."""
         return any(member == (term,) for member, _ in self._by_first.get(term, ()))
 
     def matches(self, terms: Sequence[str]) -> list[SynonymMatch]:
         """The members found in ``terms``, left to right, longest first, not overlapping.
 
-        A member found in several groups gathers the alternatives of all of them.
+        A member of several rules gathers the alternatives of all of them.
         """
         found: list[SynonymMatch] = []
         i = 0
@@ -104,11 +110,20 @@ class Synonyms:
                 i += 1
                 continue
             longest = max(len(member) for member, _ in candidates)
-            alternatives: list[tuple[str, ...]] = []
+            alternatives: list[Member] = []
             for member, index in candidates:
                 if len(member) == longest:
-                    alternatives += [m for m in self.groups[index]
+                    alternatives += [m for m in self.rules[index].targets
                                      if m != member and m not in alternatives]
             found.append(SynonymMatch(i, i + longest, tuple(alternatives)))
             i += longest
         return found
+
+
+def _members(text: str) -> tuple[Member, ...]:
+    members: list[Member] = []
+    for raw in text.split(","):
+        terms = tuple(analyze(raw))
+        if terms and len(terms) <= _MAX_MEMBER_TERMS and terms not in members:
+            members.append(terms)
+    return tuple(members)

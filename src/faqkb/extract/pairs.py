@@ -4,9 +4,9 @@
   follow it, up to the next heading of its level or above or the next question.
 - A document whose *title* asks a question ("Is Running Good for Lower Back Pain?")
   is usually an article, not a list: its answer is the passage that answers most
-  directly, a conclusion ("In conclusion, ...") or a summary section ("Key
-  Takeaways") where there is one, else the paragraph that shares most of the
-  question's words, later paragraphs preferred. When the title question is followed
+  directly, the opening of a conclusion ("In conclusion, ...") or of a summary
+  section ("Key Takeaways") where there is one, else of the paragraph that shares
+  most of the question's words, later paragraphs preferred. When the title question is followed
   at once by a short answer and further questions, the document is a FAQ list and
   the title is paired like any other question.
 - A question that opens a paragraph of prose ("Does Running Cause ...? People may
@@ -16,8 +16,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from faqkb.extract.claims import Passage, informative_sentences
 from faqkb.extract.questions import is_question_block, title_question
@@ -42,6 +43,9 @@ _WORDS = re.compile(r"[a-z0-9]+")
 _HEADINGS = {"title", "heading"}
 _CONTENT = {"paragraph", "item", "row", "header_row", "code"}
 _FAQ_TITLE_MAX_ANSWER_BLOCKS = 2
+# A title question's answer is the opening of the conclusion or summary, not all of it:
+# the rest elaborates and stays searchable as claims.
+DIRECT_ANSWER_CHARS = 250
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +132,8 @@ def _summary(blocks: Sequence[Block]) -> Passage | None:
                     break
                 if following.kind in _CONTENT:
                     content.append(following)
+            # The first points of a summary, as many as make a direct answer.
+            content = content[: max(1, _leading(content, lambda b: len(b.text)))]
             if content:
                 body = "\n".join(b.text for b in content)
                 return Passage(content[0].start, content[-1].end, body)
@@ -155,10 +161,22 @@ def _best_paragraph(text: str, blocks: Sequence[Block], question: str) -> Passag
 
 
 def _informative(text: str, block: Block) -> Passage | None:
+    """The leading informative sentences of a block, as many as make a direct answer."""
     sentences = informative_sentences(text, block)
+    sentences = sentences[: max(1, _leading(sentences, lambda s: len(s.text)))]
     if not sentences:
         return None
     return Passage(sentences[0].start, sentences[-1].end, " ".join(s.clean for s in sentences))
+
+
+def _leading(parts: Sequence[Any], size: Callable[[Any], int]) -> int:
+    """How many leading parts fit in a direct answer of DIRECT_ANSWER_CHARS."""
+    total = 0
+    for count, part in enumerate(parts):
+        total += size(part)
+        if total > DIRECT_ANSWER_CHARS:
+            return count
+    return len(parts)
 
 
 def _content_words(text: str) -> set[str]:

@@ -1,0 +1,70 @@
+"""Typos: a word the index has never seen is corrected to the closest word it has."""
+
+from __future__ import annotations
+
+import pytest
+
+from faqkb import KnowledgeBase
+from faqkb.spelling import allowed_distance, best_correction, edit_distance
+
+
+@pytest.mark.parametrize("a, b, distance", [
+    ("posture", "posture", 0), ("posure", "posture", 1), ("runing", "running", 1),
+    ("recieve", "receive", 1), ("milage", "mileage", 1), ("sacroilliac", "sacroiliac", 1),
+    ("gradualy", "gradually", 1), ("flexibilty", "flexibility", 1), ("abc", "xyz", 3),
+])
+def test_edit_distance_counts_insertions_deletions_changes_and_swaps(a: str, b: str,
+                                                                    distance: int) -> None:
+    assert edit_distance(a, b) == distance
+
+
+@pytest.mark.parametrize("word, allowed", [("run", 0), ("rnu", 0), ("tilt", 1), ("posure", 1),
+                                           ("gradualy", 2), ("flexibilty", 2), ("c3po", 0)])
+def test_longer_words_may_be_corrected_further(word: str, allowed: int) -> None:
+    assert allowed_distance(word) == allowed
+
+
+def test_the_closest_and_then_the_most_frequent_candidate_wins() -> None:
+    assert best_correction("stretchs", {"stretches": 4, "stretch": 9, "stretched": 1}) \
+        == "stretch"
+    assert best_correction("tilts", {"tilt": 3, "tills": 9}) == "tills"
+
+
+def test_a_doubled_letter_missed_is_the_likeliest_slip() -> None:
+    assert best_correction("runing", {"running": 40, "ruling": 90}) == "running"
+
+
+def test_no_candidate_close_enough_means_no_correction() -> None:
+    assert best_correction("zebra", {"cobra": 5, "zebrafish": 9}) is None
+
+
+def test_a_misspelt_query_is_searched_as_corrected_and_says_so(kb: KnowledgeBase) -> None:
+    results = kb.search("how long is a sesion")
+    assert results.suggestion == "how long is a session"
+    assert results.corrected
+    assert results[0].question == "How long does a session last?"
+
+
+def test_a_known_word_is_never_corrected(kb: KnowledgeBase) -> None:
+    assert kb.search("session").suggestion is None
+
+
+def test_a_short_unknown_word_is_left_alone(kb: KnowledgeBase) -> None:
+    assert kb.search("twl").suggestion is None
+
+
+def test_a_word_with_nothing_near_it_is_left_alone(kb: KnowledgeBase) -> None:
+    assert kb.search("zebra").suggestion is None
+
+
+def test_the_correction_keeps_the_rest_of_the_query_as_typed(kb: KnowledgeBase) -> None:
+    assert kb.search('Tawel "water bottle" -doorway').suggestion == \
+        'Towel "water bottle" -doorway'
+
+
+def test_the_correction_finds_the_answer(kb: KnowledgeBase) -> None:
+    assert kb.search("tawel")[0].question == "What should I wear to my first session?"
+
+
+def test_an_abbreviation_finds_the_words_it_starts(kb: KnowledgeBase) -> None:
+    assert kb.search("referr")[0].question == "Do I need a referral from my doctor?"
