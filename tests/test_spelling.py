@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from faqkb import KnowledgeBase
-from faqkb.spelling import allowed_distance, best_correction, edit_distance
+from faqkb.spelling import Vocabulary, allowed_distance, best_correction, edit_distance
 
 
 @pytest.mark.parametrize("a, b, distance", [
@@ -68,3 +70,25 @@ def test_the_correction_finds_the_answer(kb: KnowledgeBase) -> None:
 
 def test_an_abbreviation_finds_the_words_it_starts(kb: KnowledgeBase) -> None:
     assert kb.search("referr")[0].question == "Do I need a referral from my doctor?"
+
+
+def test_the_vocabulary_counts_entries_not_occurrences() -> None:
+    vocabulary = Vocabulary.from_texts([["towel", "towel", "water"], ["towel"]])
+    assert vocabulary.counts == {"towel": 2, "water": 1}
+
+
+def test_the_vocabulary_finds_near_words_by_first_letter() -> None:
+    vocabulary = Vocabulary({"posture": 5, "postures": 1, "pasture": 2, "imposture": 1})
+    assert vocabulary.similar("posure", 1) == {"posture": 5}
+    assert vocabulary.similar("posure", 2) == {"posture": 5, "postures": 1, "pasture": 2}
+
+
+def test_the_vocabulary_completes_a_prefix_most_used_first() -> None:
+    vocabulary = Vocabulary({"cardio": 1, "cardiovascular": 2, "cardiac": 5, "care": 9})
+    assert vocabulary.starting("cardi", 5) == ["cardiac", "cardiovascular", "cardio"]
+
+
+def test_the_vocabulary_survives_saving_and_loading(tmp_path: Path) -> None:
+    Vocabulary({"towel": 2, "water": 1}).save(tmp_path / "words.tsv")
+    assert Vocabulary.load(tmp_path / "words.tsv").counts == {"towel": 2, "water": 1}
+    assert len(Vocabulary.load(tmp_path / "missing.tsv")) == 0

@@ -14,13 +14,15 @@ names live here alone. Fields:
 One analyzer serves indexing and querying alike: words (letters, digits and ``_``),
 lower-cased, accents folded, English stop words and question words dropped, and
 Snowball English stemming, so "runners" finds "running" and "How do I..." weighs
-nothing. ``question`` and ``body`` also keep their words unstemmed for spelling
-correction (:func:`similar_words`).
+nothing. Beside the index, :func:`write_index` saves the vocabulary of the words as
+written (:class:`~faqkb.spelling.Vocabulary`), for spelling correction.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -40,12 +42,13 @@ from whoosh.lang import stopwords_for_language
 from whoosh.support.charset import accent_map
 
 from faqkb.models import Entry
+from faqkb.spelling import Vocabulary
 
 QUESTION, HEADING, BODY, KIND, SOURCE, ID_FIELD, ENTRY, QUESTION_TERMS = (
     "question", "heading", "body", "kind", "source", "id", "entry", "question_terms",
 )
 TEXT_FIELDS: tuple[str, ...] = (QUESTION, HEADING, BODY)
-SPELLING_FIELDS: tuple[str, ...] = (QUESTION, BODY)
+VOCABULARY_FILE = "words.tsv"
 FIELD_WEIGHTS: dict[str, float] = {QUESTION: 2.5, HEADING: 1.2, BODY: 1.0}
 BM25_K1 = 1.2
 BM25_B = 0.75
@@ -79,6 +82,7 @@ def make_analyzer() -> Analyzer:
 
 ANALYZER = make_analyzer()
 _SURFACE = RegexTokenizer(_TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+_WORDS = re.compile(_TOKEN_PATTERN)
 
 
 def make_schema() -> Schema:
@@ -87,9 +91,9 @@ def make_schema() -> Schema:
         id=ID(stored=True, unique=True),
         kind=ID(stored=True, sortable=True),
         source=ID(stored=True, sortable=True),
-        question=TEXT(analyzer=ANALYZER, phrase=True, spelling=True),
+        question=TEXT(analyzer=ANALYZER, phrase=True),
         heading=TEXT(analyzer=ANALYZER, phrase=False),
-        body=TEXT(analyzer=ANALYZER, phrase=True, spelling=True),
+        body=TEXT(analyzer=ANALYZER, phrase=True),
         entry=STORED(),
         question_terms=STORED(),
     )
@@ -115,44 +119,37 @@ def is_known(reader: Any, term: str) -> bool:
     return any(reader.doc_frequency(field, term) for field in TEXT_FIELDS)
 
 
-def words_starting(reader: Any, prefix: str, limit: int) -> list[str]:
-    """The most frequent indexed words (as written) that start with ``prefix``."""
-    found: dict[str, int] = {}
-    for field in SPELLING_FIELDS:
-        spelling = reader.schema[field].spelling_fieldname(field)
-        for raw in reader.expand_prefix(spelling, prefix):
-            word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-            if word != prefix:
-                found[word] = found.get(word, 0) + reader.doc_frequency(spelling, word)
-    return sorted(found, key=lambda w: (-found[w], w))[:limit]
-
-
-def similar_words(reader: Any, word: str, maxdist: int) -> dict[str, int]:
-    """Words of the index (as written, not stemmed) within ``maxdist`` edits of ``word``,
-    each with the number of entries that contain it. Candidates share the first letter."""
-    found: dict[str, int] = {}
-    for field in SPELLING_FIELDS:
-        spelling = reader.schema[field].spelling_fieldname(field)
-        for candidate in reader.terms_within(field, word, maxdist, prefix=1):
-            found[candidate] = found.get(candidate, 0) + reader.doc_frequency(spelling, candidate)
-    return found
+def spoken_words(text: str) -> list[str]:
+    """The words of ``text`` as written: lower-cased, accents folded, stop words out."""
+    text = text.lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return [w for w in _WORDS.findall(text) if len(w) > 1 and w not in STOP_WORDS]
 
 
 def write_index(directory: Path, entries: Iterable[Entry]) -> int:
-    """Create a Whoosh index in ``directory`` holding ``entries``; returns how many."""
+    """Create a Whoosh index in ``directory`` holding ``entries``, and its vocabulary;
+    returns how many entries were written."""
     ix = whoosh_index.create_in(str(directory), make_schema())
     writer = ix.writer(limitmb=128)
-    count = 0
+    words: list[list[str]] = []
     try:
         for entry in entries:
             writer.add_document(**_fields(entry))
-            count += 1
+            words.append(spoken_words(" ".join((*entry.questions, entry.text))))
     except BaseException:
         writer.cancel()
         raise
     writer.commit()
     ix.close()
-    return count
+    Vocabulary.from_texts(words).save(directory / VOCABULARY_FILE)
+    return len(words)
+
+
+def open_vocabulary(directory: Path) -> Vocabulary:
+    """The vocabulary saved with the index in ``directory``."""
+    return Vocabulary.load(directory / VOCABULARY_FILE)
 
 
 def open_index(directory: Path) -> Any:

@@ -14,6 +14,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,11 @@ from faqkb import storage
 from faqkb.documents import load_documents, read_document, scan
 from faqkb.errors import IndexBuildError, KnowledgeBaseError, QueryError
 from faqkb.extract import extract_entries
-from faqkb.index import open_index, open_searcher, stored_entry, write_index
+from faqkb.index import open_index, open_searcher, open_vocabulary, stored_entry, write_index
 from faqkb.models import KINDS, BuildReport, Document, Entry, SearchResults
 from faqkb.query import ParsedQuery, clean_query, parse_query
 from faqkb.search import plan_query, run_search
+from faqkb.spelling import Vocabulary
 from faqkb.synonyms import SYNONYMS_FILE, Synonyms
 
 MAX_LIMIT = 1000
@@ -79,8 +81,7 @@ class KnowledgeBase:
         self.check_interval = check_interval
         self._lock = threading.RLock()
         self._local = threading.local()
-        self._index: Any = None
-        self._generation: Path | None = None
+        self._opened: _Opened | None = None
         self._checked_at = float("-inf")
         self._synonyms: tuple[tuple[int, int] | None, Synonyms] = (None, Synonyms())
 
@@ -178,7 +179,7 @@ class KnowledgeBase:
             sources=parsed.sources + ((source,) if source else ()),
         )
         searcher = self._searcher()
-        plan = plan_query(searcher.reader(), parsed, raw, self.synonyms())
+        plan = plan_query(searcher.reader(), self._vocabulary(), parsed, raw, self.synonyms())
         return run_search(searcher, plan, parsed, raw, limit=limit, offset=offset)
 
     def synonyms(self) -> Synonyms:
@@ -229,10 +230,9 @@ class KnowledgeBase:
             if searcher is not None:
                 searcher.close()
                 self._local.searcher = None
-            if self._index is not None:
-                self._index.close()
-                self._index = None
-                self._generation = None
+            if self._opened is not None:
+                self._opened.index.close()
+                self._opened = None
 
     # -- internals ----------------------------------------------------------------
 
@@ -252,28 +252,44 @@ class KnowledgeBase:
                 raise IndexBuildError(f"no index in {self.index_dir}")
         return generation
 
-    def _searcher(self) -> Any:
+    def _open(self) -> _Opened:
         generation = self._ensure_index()
         with self._lock:
-            if generation != self._generation or self._index is None:
+            opened = self._opened
+            if opened is None or opened.generation != generation:
                 try:
-                    self._index = open_index(generation)
+                    index = open_index(generation)
                 except Exception as exc:  # a damaged generation: rebuild once
                     if not self.auto_build:
                         raise IndexBuildError(f"cannot open the index: {exc}") from None
                     self.build(force=True)
                     generation = self._ensure_index()
-                    self._index = open_index(generation)
-                self._generation = generation
-            index = self._index
+                    index = open_index(generation)
+                opened = self._opened = _Opened(generation, index, open_vocabulary(generation))
+        return opened
+
+    def _searcher(self) -> Any:
+        opened = self._open()
         searcher = getattr(self._local, "searcher", None)
-        if searcher is None or getattr(self._local, "generation", None) != generation:
+        if searcher is None or getattr(self._local, "generation", None) != opened.generation:
             if searcher is not None:
                 searcher.close()
-            searcher = open_searcher(index)
+            searcher = open_searcher(opened.index)
             self._local.searcher = searcher
-            self._local.generation = generation
+            self._local.generation = opened.generation
         return searcher
+
+    def _vocabulary(self) -> Vocabulary:
+        return self._open().vocabulary
+
+
+@dataclass(frozen=True, slots=True)
+class _Opened:
+    """The index generation in service, opened once and shared by every thread."""
+
+    generation: Path
+    index: Any
+    vocabulary: Vocabulary
 
 
 def _check_arguments(limit: int, offset: int, kind: str | None) -> None:

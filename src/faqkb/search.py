@@ -44,15 +44,13 @@ from faqkb.index import (
     TEXT_FIELDS,
     analyze,
     is_known,
-    similar_words,
     stored_entry,
     surface_words,
-    words_starting,
 )
 from faqkb.models import Entry, Hit, SearchResults
 from faqkb.query import ParsedQuery
 from faqkb.snippets import make_snippet
-from faqkb.spelling import allowed_distance, best_correction
+from faqkb.spelling import Vocabulary, allowed_distance, best_correction
 from faqkb.synonyms import Synonyms
 
 MAX_CANDIDATES = 400
@@ -108,7 +106,8 @@ class _Scored:
     likeness: float
 
 
-def plan_query(reader: Any, parsed: ParsedQuery, raw_query: str, synonyms: Synonyms) -> Plan:
+def plan_query(reader: Any, vocabulary: Vocabulary, parsed: ParsedQuery, raw_query: str,
+               synonyms: Synonyms) -> Plan:
     """Turn a parsed query into concepts: analyzed, spelling-corrected, synonym-expanded."""
     terms: list[str] = []
     corrections: dict[str, str] = {}
@@ -117,7 +116,7 @@ def plan_query(reader: Any, parsed: ParsedQuery, raw_query: str, synonyms: Synon
         if term is None:
             continue
         if not is_known(reader, term) and not synonyms.is_member(term):
-            fixed = _correct(reader, surface)
+            fixed = _correct(vocabulary, surface)
             fixed_terms = analyze(fixed) if fixed else []
             if fixed and len(fixed_terms) == 1:
                 corrections[surface] = fixed
@@ -125,7 +124,7 @@ def plan_query(reader: Any, parsed: ParsedQuery, raw_query: str, synonyms: Synon
             elif len(surface) >= MIN_COMPLETION_PREFIX:
                 # An abbreviation of indexed words: "cardio" for "cardiovascular".
                 completions[term] = tuple(dict.fromkeys(
-                    t for word in words_starting(reader, surface, MAX_COMPLETIONS)
+                    t for word in vocabulary.starting(surface, MAX_COMPLETIONS)
                     for t in analyze(word)))
         terms.append(term)
     concepts = _concepts(reader, terms, synonyms, completions)
@@ -182,11 +181,11 @@ def run_search(searcher: Any, plan: Plan, parsed: ParsedQuery, raw_query: str, *
 
 # -- planning -------------------------------------------------------------------------
 
-def _correct(reader: Any, word: str) -> str | None:
+def _correct(vocabulary: Vocabulary, word: str) -> str | None:
     distance = allowed_distance(word)
     if distance == 0:
         return None
-    return best_correction(word, similar_words(reader, word, distance))
+    return best_correction(word, vocabulary.similar(word, distance))
 
 
 def _concepts(reader: Any, terms: Sequence[str], synonyms: Synonyms,

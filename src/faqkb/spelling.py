@@ -7,12 +7,16 @@ the word's length: a short word is too easily turned into another real word.
 - :func:`allowed_distance`: how many edits a word of this length may take;
 - :func:`best_correction`: the closest candidate (a doubled letter missed or added
   counts half an edit), ties broken by frequency;
-- :func:`edit_distance`: Damerau-Levenshtein (optimal string alignment) distance.
+- :func:`edit_distance`: Damerau-Levenshtein (optimal string alignment) distance;
+- :class:`Vocabulary`: the words of an index as written (not stemmed), with how many
+  entries use each, where corrections and completions are looked up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import bisect
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 MIN_CORRECTABLE = 4
 LONG_WORD = 8
@@ -63,3 +67,75 @@ def edit_distance(a: str, b: str) -> int:
                 current[j] = min(current[j], previous2[j - 2] + 1)
         previous2, previous = previous, current
     return previous[-1]
+
+
+class Vocabulary:
+    """The words of an index as written, each with the number of entries using it.
+
+    Built with the index and saved beside it (one ``word<TAB>count`` line each);
+    looked up by first letter and length for corrections, in sorted order for
+    completions.
+    """
+
+    def __init__(self, counts: Mapping[str, int]) -> None:
+        self.counts = dict(counts)
+        self._sorted = sorted(self.counts)
+        self._buckets: dict[tuple[str, int], list[str]] = {}
+        for word in self._sorted:
+            self._buckets.setdefault((word[0], len(word)), []).append(word)
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[Iterable[str]]) -> Vocabulary:
+        """Count, for each word, how many of the given word collections contain it."""
+        counts: dict[str, int] = {}
+        for words in texts:
+            for word in set(words):
+                counts[word] = counts.get(word, 0) + 1
+        return cls(counts)
+
+    @classmethod
+    def load(cls, path: Path) -> Vocabulary:
+        """Read a saved vocabulary; a missing or damaged file gives an empty one."""
+        counts: dict[str, int] = {}
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            return cls(counts)
+        for line in text.splitlines():
+            word, _, count = line.partition("\t")
+            if word and count.isdigit():
+                counts[word] = int(count)
+        return cls(counts)
+
+    def save(self, path: Path) -> None:
+        """Write the vocabulary, one ``word<TAB>count`` line a word."""
+        path.write_text("".join(f"{w}\t{self.counts[w]}\n" for w in self._sorted),
+                        encoding="utf-8")
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.counts
+
+    def similar(self, word: str, maxdist: int) -> dict[str, int]:
+        """Words within ``maxdist`` edits of ``word`` that share its first letter."""
+        if not word:
+            return {}
+        found: dict[str, int] = {}
+        for length in range(max(1, len(word) - maxdist), len(word) + maxdist + 1):
+            for candidate in self._buckets.get((word[0], length), ()):
+                if edit_distance(word, candidate) <= maxdist:
+                    found[candidate] = self.counts[candidate]
+        return found
+
+    def starting(self, prefix: str, limit: int) -> list[str]:
+        """The most used words that start with ``prefix`` (``prefix`` itself excluded)."""
+        start = bisect.bisect_left(self._sorted, prefix)
+        found: list[str] = []
+        for word in self._sorted[start:]:
+            if not word.startswith(prefix):
+                break
+            if word != prefix:
+                found.append(word)
+        return sorted(found, key=lambda w: (-self.counts[w], w))[:limit]
