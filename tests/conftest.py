@@ -10,7 +10,7 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,6 +145,7 @@ class Server:
 
     url: str
     process: subprocess.Popen[str]
+    reader: threading.Thread
 
 
 def start_server(*args: str, env: Mapping[str, str] | None = None,
@@ -161,7 +162,8 @@ def start_server(*args: str, env: Mapping[str, str] | None = None,
             lines.put(line)
         lines.put("")
 
-    threading.Thread(target=pump, daemon=True).start()
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
     seen = []
     while True:
         try:
@@ -172,10 +174,13 @@ def start_server(*args: str, env: Mapping[str, str] | None = None,
         seen.append(line)
         if not line:
             process.wait(timeout=timeout)
+            reader.join()
+            if process.stdout is not None:
+                process.stdout.close()
             raise AssertionError(f"faqkb serve exited with {process.returncode}: {seen}")
         found = re.search(r"Listening on (http://\S+)", line)
         if found:
-            return Server(found.group(1), process)
+            return Server(found.group(1), process, reader)
 
 
 def stop_server(server: Server) -> None:
@@ -186,6 +191,23 @@ def stop_server(server: Server) -> None:
     except subprocess.TimeoutExpired:
         server.process.kill()
         server.process.wait()
+    server.reader.join(timeout=10)
+    if server.process.stdout is not None:
+        server.process.stdout.close()
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., Server]]:
+    """Start ``faqkb serve --port 0 ARGS`` (as :func:`start_server`); stopped after the test."""
+    started: list[Server] = []
+
+    def start(*args: str, env: Mapping[str, str] | None = None) -> Server:
+        started.append(start_server(*args, env=env))
+        return started[-1]
+
+    yield start
+    for server in started:
+        stop_server(server)
 
 
 @pytest.fixture(scope="session")

@@ -196,8 +196,11 @@ def serve(kb_dir: str | None, index_dir: str | None, host: str, port: int,
         server = waitress.create_server(app, host=host, port=port, threads=threads,
                                         ident="faqkb")
     except OSError as exc:
-        raise click.ClickException(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        problem = exc.strerror or str(exc)
+    else:
+        problem = ""
+    if problem:  # raised outside the handler, so nothing keeps the failed server alive
+        raise click.ClickException(f"cannot listen on {host}:{port}: {problem}")
     click.echo(f"Serving {report.documents} documents, {report.qa_pairs} Q&A pairs and "
                f"{report.claims} claims from {kb.kb_dir}")
     for address in _listening(server):

@@ -44,12 +44,22 @@ class Segment:
     anchors: tuple[str, ...] = ()
 
 
+def _all_marked(segments: Sequence[Segment]) -> bool:
+    with_text = [s for s in segments if s.text.strip()]
+    return bool(with_text) and all(s.marked for s in with_text)
+
+
 @dataclass(frozen=True, slots=True)
 class ListItem:
     """An item of a list, and the lists nested under it."""
 
     segments: tuple[Segment, ...]
     children: tuple[Node, ...] = ()
+
+    @property
+    def in_passage(self) -> bool:
+        """True when the marked passage covers the item's whole text."""
+        return _all_marked(self.segments)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +90,11 @@ class Node:
     start: int = 1
     items: tuple[ListItem, ...] = ()
     rows: tuple[Row, ...] = ()
+
+    @property
+    def in_passage(self) -> bool:
+        """True when the marked passage covers the node's whole text."""
+        return _all_marked(self.segments)
 
     @property
     def heading_tag(self) -> str:
