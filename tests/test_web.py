@@ -207,8 +207,9 @@ def test_no_results_gives_a_helpful_empty_state(client: FlaskClient) -> None:
     assert empty.select("a[href='/questions']")
 
 
-def test_an_empty_query_asks_what_to_look_for(client: FlaskClient) -> None:
-    page = soup(client.get("/search?q=++"))
+@pytest.mark.parametrize("params", ["q=++", "q=&kind=qa", "source=clinic-faq.txt"])
+def test_an_empty_query_asks_what_to_look_for(client: FlaskClient, params: str) -> None:
+    page = soup(client.get(f"/search?{params}"))
     assert one(page, "h1").get_text(strip=True) == "What are you looking for?"
     assert not page.select("ol.results")
 

@@ -207,7 +207,7 @@ def search(fmt: str) -> ResponseReturnValue:
     """Search results, a page at a time, as HTML or JSON."""
     wanted = _search_request(request.args)
     results = SearchResults(query=wanted.query, hits=(), total=0)
-    if wanted.query or wanted.source or wanted.kind:
+    if wanted.query:
         results = knowledge_base().search(wanted.query, wanted.per_page, offset=wanted.offset,
                                           kind=wanted.kind, source=wanted.source)
     pages = max(1, math.ceil(results.total / wanted.per_page))
