@@ -543,8 +543,10 @@ def test_an_unexpected_failure_is_a_plain_500_page(kb_dir: Path, tmp_path: Path,
 def test_a_missing_knowledge_base_folder_is_a_clear_error(tmp_path: Path) -> None:
     app = create_app({"FAQKB_KB_DIR": tmp_path / "gone", "FAQKB_INDEX_DIR": tmp_path / "i"})
     response = app.test_client().get("/search?q=towel")
-    assert response.status_code == 404
+    assert response.status_code == 503
     assert "not found" in one(soup(response), ".error-message").get_text()
+    json_response = app.test_client().get("/search.json?q=towel")
+    assert (json_response.status_code, json_response.get_json()["status"]) == (503, 503)
 
 
 def test_a_wrong_method_is_a_405_with_allow(client: FlaskClient) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from faqkb.errors import DocumentError, FaqkbError, KnowledgeBaseError, QueryError
+from faqkb.errors import DocumentError, FaqkbError, QueryError
 from faqkb.kb import KnowledgeBase
 from faqkb.web import views
 
@@ -107,8 +107,9 @@ def _secure(response: Response) -> Response:
 def _library_error(error: FaqkbError) -> Response:
     if isinstance(error, QueryError):
         return _error_response(400, "Bad request", str(error))
-    if isinstance(error, KnowledgeBaseError | DocumentError):
+    if isinstance(error, DocumentError):  # a document removed since it was indexed
         return _error_response(404, "Not found", str(error))
+    # A missing kb/ folder or an index that cannot be built: the server's problem.
     return _error_response(503, "Search is unavailable", str(error))
 
 
