@@ -1,15 +1,26 @@
 """Shared fixtures: a small made-up knowledge base in ``tmp_path``, the bundled ``kb/``,
-a KnowledgeBase on each, and a CLI runner. No test touches the user's real cache."""
+a KnowledgeBase on each, a CLI runner, the web app with its test client, and a live
+``faqkb serve``. No test touches the user's real cache."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
 
 from faqkb import KnowledgeBase
+from faqkb.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_KB = ROOT / "kb"
@@ -95,3 +106,114 @@ def seeds(seed_index: Path) -> Iterator[KnowledgeBase]:
 def runner() -> CliRunner:
     """A CLI runner."""
     return CliRunner()
+
+
+# -- the web app ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def app(kb_dir: Path, tmp_path: Path) -> Iterator[Flask]:
+    """The web app over ``kb_dir``, checking ``kb/`` for changes on every request."""
+    application = create_app({
+        "TESTING": True,
+        "FAQKB_KB_DIR": kb_dir,
+        "FAQKB_INDEX_DIR": tmp_path / "web-index",
+        "FAQKB_CHECK_INTERVAL": 0,
+    })
+    yield application
+    application.extensions["faqkb"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client of ``app``."""
+    return app.test_client()
+
+
+@pytest.fixture
+def seeds_client(seed_index: Path) -> Iterator[FlaskClient]:
+    """A test client of the web app over the bundled kb/."""
+    application = create_app({"TESTING": True, "FAQKB_KB_DIR": BUNDLED_KB,
+                              "FAQKB_INDEX_DIR": seed_index})
+    yield application.test_client()
+    application.extensions["faqkb"].close()
+
+
+@dataclass(frozen=True)
+class Server:
+    """A ``faqkb serve`` process and the URL it listens on."""
+
+    url: str
+    process: subprocess.Popen[str]
+    reader: threading.Thread
+
+
+def start_server(*args: str, env: Mapping[str, str] | None = None,
+                 timeout: float = 60.0) -> Server:
+    """Run ``faqkb serve --port 0 ARGS`` and wait until it says where it listens."""
+    command = [sys.executable, "-m", "faqkb", "serve", "--port", "0", *args]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, env={**os.environ, **(env or {})})
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+        lines.put("")
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    seen = []
+    while True:
+        try:
+            line = lines.get(timeout=timeout)
+        except queue.Empty:
+            process.kill()
+            raise AssertionError(f"faqkb serve said nothing for {timeout} s: {seen}") from None
+        seen.append(line)
+        if not line:
+            process.wait(timeout=timeout)
+            reader.join()
+            if process.stdout is not None:
+                process.stdout.close()
+            raise AssertionError(f"faqkb serve exited with {process.returncode}: {seen}")
+        found = re.search(r"Listening on (http://\S+)", line)
+        if found:
+            return Server(found.group(1), process, reader)
+
+
+def stop_server(server: Server) -> None:
+    """Stop a server started by :func:`start_server`."""
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+    server.reader.join(timeout=10)
+    if server.process.stdout is not None:
+        server.process.stdout.close()
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., Server]]:
+    """Start ``faqkb serve --port 0 ARGS`` (as :func:`start_server`); stopped after the test."""
+    started: list[Server] = []
+
+    def start(*args: str, env: Mapping[str, str] | None = None) -> Server:
+        started.append(start_server(*args, env=env))
+        return started[-1]
+
+    yield start
+    for server in started:
+        stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``faqkb serve`` over the bundled kb/ on a free loopback port, for the whole session."""
+    cache = tmp_path_factory.mktemp("live-cache")
+    server = start_server("--kb", str(BUNDLED_KB), env={"FAQKB_CACHE_DIR": str(cache)})
+    yield server
+    stop_server(server)

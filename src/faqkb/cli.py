@@ -169,6 +169,53 @@ def _documents(target: Path) -> Iterator[tuple[Path, str, bool]]:
         yield target, target.name, True
 
 
+@cli.command()
+@_kb_options
+@click.option("--host", envvar="FAQKB_HOST", default="127.0.0.1", show_default=True,
+              help="The address to listen on (0.0.0.0: every interface). Env: FAQKB_HOST.")
+@click.option("--port", envvar="FAQKB_PORT", default=8000, show_default=True,
+              type=click.IntRange(0, 65535),
+              help="The port to listen on (0: any free port). Env: FAQKB_PORT.")
+@click.option("--threads", envvar="FAQKB_THREADS", default=4, show_default=True,
+              type=click.IntRange(1, 256), help="Requests served at once. Env: FAQKB_THREADS.")
+def serve(kb_dir: str | None, index_dir: str | None, host: str, port: int,
+          threads: int) -> None:
+    """Serve the web app with waitress, building the index first when needed."""
+    import waitress  # only this command needs the server (and Flask)
+
+    from faqkb.web import create_app
+
+    with _user_errors():
+        kb = KnowledgeBase(kb_dir, index_dir)
+        with _ProgressBar("Extracting") as progress:
+            report = kb.build(progress=progress)
+        app = create_app({"FAQKB_KB_DIR": kb.kb_dir, "FAQKB_INDEX_DIR": kb.index_dir})
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    try:
+        server = waitress.create_server(app, host=host, port=port, threads=threads,
+                                        ident="faqkb")
+    except OSError as exc:
+        problem = exc.strerror or str(exc)
+    else:
+        problem = ""
+    if problem:  # raised outside the handler, so nothing keeps the failed server alive
+        raise click.ClickException(f"cannot listen on {host}:{port}: {problem}")
+    click.echo(f"Serving {report.documents} documents, {report.qa_pairs} Q&A pairs and "
+               f"{report.claims} claims from {kb.kb_dir}")
+    for address in _listening(server):
+        click.echo(f"Listening on {address} (press Ctrl+C to stop)")
+    server.run()
+    click.echo("Stopped.")
+
+
+def _listening(server: Any) -> list[str]:
+    listening = getattr(server, "effective_listen", None) or [
+        (server.effective_host, server.effective_port)]
+    return [f"http://[{host}]:{port}/" if ":" in str(host) else f"http://{host}:{port}/"
+            for host, port in listening]
+
+
 class _ProgressBar:
     """A progress bar on a terminal's stderr, shown only once there is work to show."""
 

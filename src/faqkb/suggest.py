@@ -1,0 +1,143 @@
+"""Suggestions as a person types: the questions of the knowledge base whose words start
+with what was typed.
+
+- :func:`fold_words` splits text into comparable words (case and accents folded), the
+  same way for the questions and for what was typed.
+- :class:`Suggester` holds every question of the Q&A entries and answers
+  :meth:`Suggester.suggest` for each keystroke, best first: questions that begin with
+  what was typed, then those that contain it in order, then the rest; whole words
+  matched before parts of words; shorter questions before longer ones.
+- :class:`Suggestion` is one answer: the question, its entry, and where in the
+  question the typed words matched.
+
+Unlike search, suggestions do not stem or drop stop words: "is run" suggests
+"Is running good for lower back pain?" because its words start with "is" and "run".
+Nothing here knows about the index or the web.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from faqkb.models import Entry
+
+MAX_TYPED_CHARS = 200
+MAX_TYPED_WORDS = 12
+DEFAULT_LIMIT = 8
+_WORD = re.compile(r"\w+")
+
+
+def fold(word: str) -> str:
+    """``word`` lower-cased with accents removed ("Élan" -> "elan")."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def fold_words(text: str) -> list[str]:
+    """The words of ``text``, folded: what suggestions compare."""
+    return [fold(match.group()) for match in _WORD.finditer(text)]
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A question that matches what was typed.
+
+    ``highlights`` are ``(start, end)`` offsets into ``question`` of the parts of its
+    words that the typed words matched.
+    """
+
+    question: str
+    entry: Entry
+    highlights: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Question:
+    text: str
+    entry: Entry
+    words: tuple[str, ...]
+    spans: tuple[tuple[int, int], ...]
+
+
+class Suggester:
+    """Every question of a set of entries, ready to be matched against typed text.
+
+    Claims are ignored; a pair that answers several questions offers each of them.
+    A question asked in several documents is suggested once (from the first).
+    """
+
+    def __init__(self, entries: Iterable[Entry]) -> None:
+        questions: list[_Question] = []
+        seen: set[tuple[str, ...]] = set()
+        for entry in entries:
+            if entry.kind != "qa":
+                continue
+            for text in entry.questions:
+                matches = list(_WORD.finditer(text))
+                words = tuple(fold(m.group()) for m in matches)
+                if not words or words in seen:
+                    continue
+                seen.add(words)
+                spans = tuple((m.start(), m.end()) for m in matches)
+                questions.append(_Question(text, entry, words, spans))
+        self._questions = questions
+
+    def __len__(self) -> int:
+        return len(self._questions)
+
+    def suggest(self, typed: str, limit: int = DEFAULT_LIMIT) -> list[Suggestion]:
+        """The questions (at most ``limit``) whose words start with the words of ``typed``.
+
+        Every typed word must start some word of the question. Text without words
+        (empty, punctuation only) suggests nothing. Raises :class:`ValueError` when
+        ``limit`` is not positive.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be positive, not {limit!r}")
+        typed_words = fold_words(typed[:MAX_TYPED_CHARS])[:MAX_TYPED_WORDS]
+        if not typed_words:
+            return []
+        ranked: list[tuple[tuple[int, int, int, str], Suggestion]] = []
+        for question in self._questions:
+            positions = _match(typed_words, question.words)
+            if positions is None:
+                continue
+            partial = sum(question.words[p] != w for p, w in zip(positions, typed_words,
+                                                                 strict=True))
+            rank = (_order(positions), partial, len(question.words), question.text.casefold())
+            ranked.append((rank, _suggestion(question, typed_words, positions)))
+        ranked.sort(key=lambda item: item[0])
+        return [suggestion for _, suggestion in ranked[:limit]]
+
+
+def _match(typed: list[str], words: tuple[str, ...]) -> list[int] | None:
+    """For each typed word, the first unused question word it starts, or None."""
+    used: set[int] = set()
+    positions: list[int] = []
+    for wanted in typed:
+        found = next((i for i, word in enumerate(words)
+                      if i not in used and word.startswith(wanted)), None)
+        if found is None:
+            return None
+        used.add(found)
+        positions.append(found)
+    return positions
+
+
+def _order(positions: list[int]) -> int:
+    """0: the question starts with what was typed; 1: contains it in order; 2: otherwise."""
+    consecutive = all(b == a + 1 for a, b in zip(positions, positions[1:], strict=False))
+    if consecutive and positions[0] == 0:
+        return 0
+    return 1 if consecutive else 2
+
+
+def _suggestion(question: _Question, typed: list[str], positions: list[int]) -> Suggestion:
+    highlights = []
+    for wanted, position in sorted(zip(typed, positions, strict=True), key=lambda p: p[1]):
+        start, end = question.spans[position]
+        highlights.append((start, min(end, start + len(wanted))))
+    return Suggestion(question.text, question.entry, tuple(highlights))

@@ -1,0 +1,138 @@
+"""The web app: search the knowledge base in a browser, and read every answer where it was said.
+
+The web layer is a thin shell over :class:`~faqkb.kb.KnowledgeBase`; it is the only
+part of faqkb that imports Flask.
+
+- :func:`create_app` (here): configuration, one shared knowledge base, security
+  headers on every response, and error pages (HTML, or JSON for ``.json`` URLs).
+- :mod:`.views`: the routes, each serving HTML and, where it has data, a JSON twin.
+- :mod:`.layout`: a document laid out for reading with its passages anchored (no Flask).
+
+``flask --app faqkb.web run --debug`` serves it for development; ``faqkb serve`` runs
+it with waitress.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from faqkb.errors import DocumentError, FaqkbError, QueryError
+from faqkb.kb import KnowledgeBase
+from faqkb.web import views
+
+__all__ = ["create_app", "find_templates"]
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+KNOWLEDGE_BASE = "faqkb"
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "object-src 'none'",
+])
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+}
+
+
+def find_templates() -> Path:
+    """The templates folder: inside the installed package, or at the top of a checkout."""
+    installed = _PACKAGE / "templates"
+    if installed.is_dir():
+        return installed
+    return _PACKAGE.parent.parent / "templates"
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the web app over one knowledge base.
+
+    Configuration (``test_config`` overrides the defaults):
+
+    - ``FAQKB_KB_DIR`` and ``FAQKB_INDEX_DIR``: the knowledge base and its index
+      (default: as :class:`~faqkb.kb.KnowledgeBase` chooses, so the environment
+      variables of the same names, then the bundled ``kb/``);
+    - ``FAQKB_CHECK_INTERVAL``: seconds between checks of ``kb/`` for changes;
+    - ``FAQKB_PER_PAGE``: results on a page (a request may ask for up to 100);
+    - ``FAQKB_MAX_QUERY_CHARS``: the longest query accepted (longer ones get a 400).
+
+    Raises :class:`~faqkb.errors.KnowledgeBaseError` when no knowledge base is found.
+    """
+    app = Flask(__name__, template_folder=str(find_templates()))
+    app.config.from_mapping(
+        FAQKB_KB_DIR=None,
+        FAQKB_INDEX_DIR=None,
+        FAQKB_CHECK_INTERVAL=1.0,
+        FAQKB_PER_PAGE=10,
+        FAQKB_MAX_QUERY_CHARS=500,
+    )
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    app.extensions[KNOWLEDGE_BASE] = KnowledgeBase(
+        app.config["FAQKB_KB_DIR"],
+        app.config["FAQKB_INDEX_DIR"],
+        check_interval=float(app.config["FAQKB_CHECK_INTERVAL"]),
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.register_blueprint(views.bp)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(FaqkbError, _library_error)
+    app.after_request(_secure)
+    return app
+
+
+def _secure(response: Response) -> Response:
+    for header, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(header, value)
+    return response
+
+
+def _library_error(error: FaqkbError) -> Response:
+    if isinstance(error, QueryError):
+        return _error_response(400, "Bad request", str(error))
+    if isinstance(error, DocumentError):  # a document removed since it was indexed
+        return _error_response(404, "Not found", str(error))
+    # A missing kb/ folder or an index that cannot be built: the server's problem.
+    return _error_response(503, "Search is unavailable", str(error))
+
+
+def _http_error(error: HTTPException) -> Response:
+    code = error.code or 500
+    if isinstance(error, InternalServerError) or code >= 500:
+        message = "Something went wrong on our side. Please try again."
+    else:
+        message = error.description or ""
+    response = _error_response(code, error.name, message)
+    extra = dict(error.get_headers())
+    for header in ("Allow", "Retry-After"):
+        if header in extra:
+            response.headers[header] = extra[header]
+    return response
+
+
+def _error_response(code: int, title: str, message: str) -> Response:
+    """An error as JSON for ``.json`` URLs, else as a page."""
+    if request.path.endswith(".json"):
+        response = views.json_response({"error": message, "status": code, "title": title})
+    else:
+        response = Response(render_template("error.html", code=code, title=title,
+                                            message=message))
+    response.status_code = code
+    return response

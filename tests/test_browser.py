@@ -1,0 +1,180 @@
+"""End to end in headless Chromium: the real server (`faqkb serve`, waitress) over the
+bundled kb/, driven by Playwright pointed at Debian's chromium (never a downloaded browser).
+
+Skipped when Playwright or Chromium is missing, unless FAQKB_REQUIRE_BROWSER=1 (as in
+.ci/run), which turns that into a failure. Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("FAQKB_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+QUESTION = "is running bad for my back"
+TIMEOUT_MS = 15_000
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("FAQKB_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"browser tests are required (FAQKB_REQUIRE_BROWSER=1): {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium from the system, launched once."""
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError:
+        _unavailable("Playwright is not installed (pip install -e '.[test]')")
+    if not Path(CHROMIUM).is_file():
+        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        try:
+            launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Error as exc:
+            _unavailable(f"Chromium at {CHROMIUM} does not start: {exc}")
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    """A fresh page with JavaScript on; console errors and CSP reports make the test fail."""
+    yield from _page(browser, live_server)
+
+
+@pytest.fixture
+def page_without_js(browser: Any, live_server: Any) -> Iterator[Any]:
+    """A fresh page with JavaScript off."""
+    yield from _page(browser, live_server, java_script_enabled=False)
+
+
+def _page(browser: Any, server: Any, **options: Any) -> Iterator[Any]:
+    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 860},
+                                  **options)
+    context.set_default_timeout(TIMEOUT_MS)
+    opened = context.new_page()
+    problems: list[str] = []
+    opened.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    opened.on("pageerror", lambda e: problems.append(str(e)))
+    yield opened
+    context.close()
+    assert problems == [], problems
+
+
+def screenshot(page: Any, name: str, **options: Any) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), **options)
+
+
+def passage_in_view(page: Any) -> bool:
+    return bool(page.evaluate("""() => {
+        const mark = document.querySelector('mark.passage');
+        if (!mark) return false;
+        const box = mark.getBoundingClientRect();
+        return box.top >= 0 && box.top < window.innerHeight && box.height > 0;
+    }"""))
+
+
+def test_a_typed_question_opens_its_passage_highlighted_and_in_view(page: Any) -> None:
+    page.goto("/")
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type(QUESTION)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search?q=*")
+    assert page.locator("ol.results > li").count() == 10
+    screenshot(page, "search.png", full_page=True)
+
+    first = page.locator("ol.results > li .result-title a").first
+    question = first.inner_text()
+    first.click()
+    page.wait_for_url("**/sources/**")
+    entry = parse_qs(urlsplit(page.url).query)["entry"][0]
+    assert urlsplit(page.url).fragment == f"e-{entry}"
+    assert page.evaluate("document.querySelector(':target').id") == f"e-{entry}"
+    page.wait_for_function("() => document.querySelector('mark.passage') !== null")
+    assert passage_in_view(page)
+    assert question in page.locator("aside a[aria-current]").inner_text()
+    screenshot(page, "source.png")
+
+
+def test_suggestions_appear_as_you_type_and_open_the_answer(page: Any) -> None:
+    page.goto("/")
+    page.locator("#q").press_sequentially("stren", delay=20)
+    options = page.locator("#q-suggestions [role=option]")
+    options.first.wait_for()
+    assert page.get_attribute("#q", "aria-expanded") == "true"
+    texts = options.all_inner_texts()
+    assert texts and all("stren" in text.lower() for text in texts)
+    screenshot(page, "suggestions.png")
+
+    page.keyboard.press("ArrowDown")
+    assert page.get_attribute("#q", "aria-activedescendant") == "q-suggestions-0"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/sources/**?entry=*")
+    page.wait_for_function("() => document.querySelector('mark.passage') !== null")
+    assert passage_in_view(page)
+
+
+def test_escape_closes_the_suggestions(page: Any) -> None:
+    page.goto("/")
+    page.locator("#q").press_sequentially("how", delay=20)
+    page.locator("#q-suggestions [role=option]").first.wait_for()
+    page.keyboard.press("Escape")
+    page.locator("#q-suggestions").wait_for(state="hidden")
+    assert page.get_attribute("#q", "aria-expanded") == "false"
+
+
+def test_search_works_with_javascript_off(page_without_js: Any) -> None:
+    page = page_without_js
+    page.goto("/")
+    page.fill("#q", QUESTION)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/search?q=*")
+    page.locator("ol.results > li .result-title a").first.click()
+    page.wait_for_url("**/sources/**")
+    assert passage_in_view(page)
+
+
+def test_the_skip_link_is_the_first_stop_and_visible(page: Any) -> None:
+    page.goto("/questions")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("""() => {
+        const el = document.activeElement;
+        const box = el.getBoundingClientRect();
+        return [el.className, box.top >= 0 && box.bottom > 0];
+    }""")
+    assert focused == ["skip-link", True]
+
+
+def test_pages_fit_a_phone_screen(browser: Any, live_server: Any) -> None:
+    context = browser.new_context(base_url=live_server.url,
+                                  viewport={"width": 390, "height": 844}, is_mobile=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        phone = context.new_page()
+        for path in ("/", "/search?q=stretches", "/questions",
+                     "/sources/003_20d2918933093171.txt?entry=2f618cd0257c998e"
+                     "#e-2f618cd0257c998e"):
+            phone.goto(path)
+            overflow = phone.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, path
+        screenshot(phone, "source-phone.png")
+    finally:
+        context.close()

@@ -1,0 +1,112 @@
+"""`faqkb serve`: builds the index, says where it listens, serves with waitress."""
+
+from __future__ import annotations
+
+import gc
+import http.client
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import urlopen
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+
+from faqkb import storage
+from faqkb.cli import cli
+
+
+class FakeServer:
+    """Stands in for a waitress server: records how it was made, returns from run()."""
+
+    made: dict[str, Any] = {}
+
+    def __init__(self, app: Flask, **options: Any) -> None:
+        FakeServer.made = {"app": app, **options}
+        self.effective_host = options["host"]
+        self.effective_port = options["port"]
+
+    def run(self) -> None:
+        return None
+
+
+@pytest.fixture
+def fake_waitress(monkeypatch: pytest.MonkeyPatch) -> type[FakeServer]:
+    monkeypatch.setattr("waitress.create_server", FakeServer)
+    return FakeServer
+
+
+@pytest.fixture
+def server(serve: Callable[..., Any], kb_dir: Path, tmp_path: Path) -> Any:
+    return serve("--kb", str(kb_dir), "--index-dir", str(tmp_path / "index"))
+
+
+def test_serve_builds_the_index_and_says_where_it_listens(server: Any,
+                                                          tmp_path: Path) -> None:
+    assert storage.current_generation(tmp_path / "index") is not None
+    assert urlsplit(server.url).hostname == "127.0.0.1"
+    with urlopen(server.url + "search?q=towel") as response:
+        assert response.status == 200
+        assert response.headers["Server"] == "faqkb"
+        assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+        assert "What should I wear" in response.read().decode("utf-8")
+
+
+def test_the_real_server_refuses_paths_out_of_the_knowledge_base(server: Any) -> None:
+    address = urlsplit(server.url)
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=10)
+    try:
+        connection.request("GET", "/sources/../../../../etc/passwd")
+        response = connection.getresponse()
+        body = response.read().decode("utf-8")
+    finally:
+        connection.close()
+    assert response.status == 404
+    assert "root:" not in body
+
+
+def test_serve_defaults_to_loopback_port_8000_without_debug(
+        runner: CliRunner, kb_dir: Path, tmp_path: Path, fake_waitress: type[FakeServer]) -> None:
+    result = runner.invoke(cli, ["serve", "--kb", str(kb_dir),
+                                 "--index-dir", str(tmp_path / "index")])
+    assert result.exit_code == 0, result.output
+    made = fake_waitress.made
+    assert (made["host"], made["port"], made["threads"]) == ("127.0.0.1", 8000, 4)
+    assert made["app"].debug is False
+    assert "Listening on http://127.0.0.1:8000/" in result.output
+
+
+def test_serve_takes_host_port_and_threads_from_the_environment(
+        runner: CliRunner, kb_dir: Path, tmp_path: Path, fake_waitress: type[FakeServer]) -> None:
+    env = {"FAQKB_HOST": "::1", "FAQKB_PORT": "8123", "FAQKB_THREADS": "2",
+           "FAQKB_KB_DIR": str(kb_dir), "FAQKB_INDEX_DIR": str(tmp_path / "index")}
+    result = runner.invoke(cli, ["serve"], env=env)
+    assert result.exit_code == 0, result.output
+    made = fake_waitress.made
+    assert (made["host"], made["port"], made["threads"]) == ("::1", 8123, 2)
+    assert "Listening on http://[::1]:8123/" in result.output
+
+
+# waitress leaves the socket and wake-up pipe of a server that failed to bind open: the
+# command exits right after, but this process goes on, so collect them here.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_port_in_use_is_a_clear_error(runner: CliRunner, kb_dir: Path,
+                                        tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(cli, ["serve", "--kb", str(kb_dir), "--port", str(port),
+                                     "--index-dir", str(tmp_path / "index")])
+    gc.collect()
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+
+
+def test_a_missing_knowledge_base_is_a_clear_error(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["serve", "--kb", str(tmp_path / "gone")])
+    assert result.exit_code == 1
+    assert "knowledge-base folder not found" in result.output
