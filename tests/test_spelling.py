@@ -77,7 +77,7 @@ def test_the_vocabulary_counts_entries_not_occurrences() -> None:
     assert vocabulary.counts == {"towel": 2, "water": 1}
 
 
-def test_the_vocabulary_finds_near_words_by_first_letter() -> None:
+def test_the_vocabulary_finds_the_words_within_the_distance() -> None:
     vocabulary = Vocabulary({"posture": 5, "postures": 1, "pasture": 2, "imposture": 1})
     assert vocabulary.similar("posure", 1) == {"posture": 5}
     assert vocabulary.similar("posure", 2) == {"posture": 5, "postures": 1, "pasture": 2}

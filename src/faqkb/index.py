@@ -9,7 +9,9 @@ names live here alone. Fields:
 - ``kind`` and ``source``: exact-match filters, sortable for per-facet counts;
 - ``id`` and ``entry``: the stable id and the stored entry itself;
 - ``question_terms``: each question's analyzed terms, for ranking exact question
-  matches first without analyzing again at query time.
+  matches first without analyzing again at query time;
+- ``terms``: every term of the entry's questions and text, for measuring how much
+  of a query an entry covers without asking Whoosh to track matches.
 
 One analyzer serves indexing and querying alike: words (letters, digits and ``_``),
 lower-cased, accents folded, English stop words and question words dropped, and
@@ -44,8 +46,8 @@ from whoosh.support.charset import accent_map
 from faqkb.models import Entry
 from faqkb.spelling import Vocabulary
 
-QUESTION, HEADING, BODY, KIND, SOURCE, ID_FIELD, ENTRY, QUESTION_TERMS = (
-    "question", "heading", "body", "kind", "source", "id", "entry", "question_terms",
+QUESTION, HEADING, BODY, KIND, SOURCE, ID_FIELD, ENTRY, QUESTION_TERMS, ENTRY_TERMS = (
+    "question", "heading", "body", "kind", "source", "id", "entry", "question_terms", "terms",
 )
 TEXT_FIELDS: tuple[str, ...] = (QUESTION, HEADING, BODY)
 VOCABULARY_FILE = "words.tsv"
@@ -96,6 +98,7 @@ def make_schema() -> Schema:
         body=TEXT(analyzer=ANALYZER, phrase=True),
         entry=STORED(),
         question_terms=STORED(),
+        terms=STORED(),
     )
 
 
@@ -171,6 +174,7 @@ def _fields(entry: Entry) -> dict[str, Any]:
     data = entry.to_dict()
     data["context"] = entry.context
     body = entry.text if not entry.context else f"{entry.text}\n{entry.context}"
+    question_terms = [analyze(question) for question in entry.questions]
     return {
         ID_FIELD: entry.id,
         KIND: entry.kind,
@@ -179,5 +183,6 @@ def _fields(entry: Entry) -> dict[str, Any]:
         HEADING: entry.heading,
         BODY: body,
         ENTRY: json.dumps(data, ensure_ascii=False),
-        QUESTION_TERMS: [analyze(question) for question in entry.questions],
+        QUESTION_TERMS: question_terms,
+        ENTRY_TERMS: " ".join(sorted(set(analyze(body)).union(*map(set, question_terms)))),
     }

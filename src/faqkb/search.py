@@ -31,10 +31,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from whoosh import query as wq
-from whoosh import sorting
 
 from faqkb.index import (
     BODY,
+    ENTRY_TERMS,
     FIELD_WEIGHTS,
     HEADING,
     KIND,
@@ -53,7 +53,7 @@ from faqkb.snippets import make_snippet
 from faqkb.spelling import Vocabulary, allowed_distance, best_correction
 from faqkb.synonyms import Synonyms
 
-MAX_CANDIDATES = 400
+MIN_CANDIDATES = 100  # how many BM25F candidates are re-ranked (more for deep pages)
 SYNONYM_WEIGHT = 0.7
 PART_WEIGHT = 0.35  # a single word of a multi-word term ("back" of "lower back")
 COMPLETION_WEIGHT = 0.8  # an indexed word that an unknown query word abbreviates
@@ -135,7 +135,13 @@ def plan_query(reader: Any, vocabulary: Vocabulary, parsed: ParsedQuery, raw_que
 
 def run_search(searcher: Any, plan: Plan, parsed: ParsedQuery, raw_query: str, *,
                limit: int, offset: int = 0) -> SearchResults:
-    """Search ``searcher`` (a Whoosh searcher) following ``plan``; best hits first."""
+    """Search ``searcher`` (a Whoosh searcher) following ``plan``; best hits first.
+
+    Whoosh picks the best candidates by BM25F (skipping blocks of postings that cannot
+    make the cut), and only those are re-ranked; so ``total`` and the per-kind and
+    per-source counts are exact when every match was a candidate, and ``total`` is
+    Whoosh's estimate beyond that.
+    """
     query = _positive_query(plan)
     if query is None:
         return SearchResults(query=raw_query, hits=(), total=0, suggestion=plan.suggestion,
@@ -143,14 +149,10 @@ def run_search(searcher: Any, plan: Plan, parsed: ParsedQuery, raw_query: str, *
     if plan.excluded:
         query = wq.AndNot(query, wq.Or([wq.Term(f, t) for t in plan.excluded
                                         for f in TEXT_FIELDS]))
-    results = searcher.search(
-        query,
-        limit=MAX_CANDIDATES,
-        filter=_filter_query(parsed),
-        terms=True,
-        groupedby={KIND: sorting.FieldFacet(KIND, maptype=sorting.Count),
-                   SOURCE: sorting.FieldFacet(SOURCE, maptype=sorting.Count)},
-    )
+    wanted = frozenset(t for c in plan.concepts for alt, _ in c.alternatives for t in alt)
+    wanted |= frozenset(t for phrase in plan.phrases for t in phrase)
+    candidates = max(MIN_CANDIDATES, 2 * (offset + limit))
+    results = searcher.search(query, limit=candidates, filter=_filter_query(parsed))
     reader = searcher.reader()
     weights: dict[str, float] = {}
 
@@ -159,23 +161,21 @@ def run_search(searcher: Any, plan: Plan, parsed: ParsedQuery, raw_query: str, *
             weights[term] = _rarity(reader, (term,))
         return weights[term]
 
-    scored = [_rescore(hit, plan, term_weight) for hit in results]
+    scored = [_rescore(hit, plan, wanted, term_weight) for hit in results]
     scored.sort(key=lambda s: (-s.score, s.entry.source, s.entry.start))
     collapsed = _collapse(scored)
-    complete = len(results) <= MAX_CANDIDATES
-    wanted = frozenset(t for c in plan.concepts for alt, _ in c.alternatives for t in alt)
-    wanted |= frozenset(t for phrase in plan.phrases for t in phrase)
+    complete = results.scored_length() < candidates
     page = collapsed[offset : offset + limit]
     return SearchResults(
         query=raw_query,
         hits=tuple(_hit(item, duplicates, wanted) for item, duplicates in page),
-        total=len(collapsed) if complete else len(results),
+        total=len(collapsed) if complete else max(len(collapsed), results.estimated_length()),
         suggestion=plan.suggestion,
         corrected=plan.suggestion is not None,
         no_close_match=bool(collapsed) and max(
             item.coverage for item, _ in collapsed) < NO_CLOSE_MATCH_COVERAGE,
-        kind_counts=_counts(results, KIND),
-        source_counts=_counts(results, SOURCE),
+        kind_counts=dict(Counter(item.entry.kind for item, _ in collapsed)),
+        source_counts=dict(Counter(item.entry.source for item, _ in collapsed)),
     )
 
 
@@ -298,11 +298,12 @@ def _filter_query(parsed: ParsedQuery) -> Any:
 
 # -- ranking ----------------------------------------------------------------------------
 
-def _rescore(hit: Any, plan: Plan, term_weight: Callable[[str], float]) -> _Scored:
+def _rescore(hit: Any, plan: Plan, wanted: frozenset[str],
+             term_weight: Callable[[str], float]) -> _Scored:
     fields = hit.fields()
-    # What the entry itself says: a section heading gives context, not coverage.
-    matched = frozenset(text.decode("utf-8") if isinstance(text, bytes) else text
-                        for field, text in hit.matched_terms() if field != HEADING)
+    # What the entry itself says (its question and text): a section heading gives
+    # context, not coverage.
+    matched = wanted.intersection(fields.get(ENTRY_TERMS, "").split())
     coverage = _coverage(plan.concepts, matched)
     score = hit.score * (0.25 + 0.75 * coverage ** 2)
     # A question asked in (nearly) the user's own words is the answer they want.
@@ -350,10 +351,12 @@ def _collapse(scored: list[_Scored]) -> list[tuple[_Scored, list[Entry]]]:
     """
     kept: list[tuple[_Scored, list[Entry]]] = []
     by_text: dict[str, int] = {}
+    by_source: dict[str, list[int]] = {}
     for item in scored:
         entry = item.entry
-        clash = next((i for i, (k, _) in enumerate(kept) if k.entry.source == entry.source
-                      and k.entry.start < entry.end and entry.start < k.entry.end), None)
+        clash = next((i for i in by_source.get(entry.source, ())
+                      if kept[i][0].entry.start < entry.end
+                      and entry.start < kept[i][0].entry.end), None)
         if clash is not None:
             if _more_focused(item, kept[clash][0]):
                 kept[clash] = (replace(item, score=kept[clash][0].score), kept[clash][1])
@@ -363,6 +366,7 @@ def _collapse(scored: list[_Scored]) -> list[tuple[_Scored, list[Entry]]]:
             kept[by_text[key]][1].append(entry)
             continue
         by_text[key] = len(kept)
+        by_source.setdefault(entry.source, []).append(len(kept))
         kept.append((item, []))
     return kept
 
@@ -379,15 +383,3 @@ def _hit(item: _Scored, duplicates: list[Entry], wanted: frozenset[str]) -> Hit:
     snippet, highlights = make_snippet(item.entry.text, wanted)
     return Hit(entry=item.entry, score=item.score, snippet=snippet, highlights=highlights,
                also_in=tuple(duplicates))
-
-
-def _counts(results: Any, facet: str) -> dict[str, int]:
-    try:
-        groups = results.groups(facet)
-    except (KeyError, ValueError):
-        return {}
-    counts: Counter[str] = Counter()
-    for name, count in groups.items():
-        label = name.decode("utf-8") if isinstance(name, bytes) else str(name)
-        counts[label] += int(count)
-    return dict(counts)

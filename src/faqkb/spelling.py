@@ -7,7 +7,8 @@ the word's length: a short word is too easily turned into another real word.
 - :func:`allowed_distance`: how many edits a word of this length may take;
 - :func:`best_correction`: the closest candidate (a doubled letter missed or added
   counts half an edit), ties broken by frequency;
-- :func:`edit_distance`: Damerau-Levenshtein (optimal string alignment) distance;
+- :func:`edit_distance`: Damerau-Levenshtein (optimal string alignment) distance,
+  computed by rapidfuzz;
 - :class:`Vocabulary`: the words of an index as written (not stemmed), with how many
   entries use each, where corrections and completions are looked up.
 """
@@ -17,6 +18,9 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 MIN_CORRECTABLE = 4
 LONG_WORD = 8
@@ -56,33 +60,23 @@ def _squeeze(word: str) -> str:
 
 def edit_distance(a: str, b: str) -> int:
     """Insertions, deletions, substitutions and adjacent transpositions from ``a`` to ``b``."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        previous2, previous = previous, current
-    return previous[-1]
+    return int(OSA.distance(a, b))
 
 
 class Vocabulary:
     """The words of an index as written, each with the number of entries using it.
 
     Built with the index and saved beside it (one ``word<TAB>count`` line each);
-    looked up by first letter and length for corrections, in sorted order for
-    completions.
+    looked up by length for corrections (rapidfuzz's C scorer compares tens of
+    thousands of words in a millisecond), in sorted order for completions.
     """
 
     def __init__(self, counts: Mapping[str, int]) -> None:
         self.counts = dict(counts)
         self._sorted = sorted(self.counts)
-        self._buckets: dict[tuple[str, int], list[str]] = {}
+        self._by_length: dict[int, list[str]] = {}
         for word in self._sorted:
-            self._buckets.setdefault((word[0], len(word)), []).append(word)
+            self._by_length.setdefault(len(word), []).append(word)
 
     @classmethod
     def from_texts(cls, texts: Iterable[Iterable[str]]) -> Vocabulary:
@@ -119,13 +113,15 @@ class Vocabulary:
         return word in self.counts
 
     def similar(self, word: str, maxdist: int) -> dict[str, int]:
-        """Words within ``maxdist`` edits of ``word`` that share its first letter."""
-        if not word:
-            return {}
+        """Words within ``maxdist`` edits of ``word``, with their counts."""
         found: dict[str, int] = {}
+        if not word or maxdist < 1:
+            return found
         for length in range(max(1, len(word) - maxdist), len(word) + maxdist + 1):
-            for candidate in self._buckets.get((word[0], length), ()):
-                if edit_distance(word, candidate) <= maxdist:
+            words = self._by_length.get(length)
+            if words:
+                for candidate, _, _ in process.extract(
+                        word, words, scorer=OSA.distance, score_cutoff=maxdist, limit=None):
                     found[candidate] = self.counts[candidate]
         return found
 
