@@ -230,7 +230,8 @@ class SearchResults:
     ``corrected`` tells whether the hits are for that suggestion. ``no_close_match``
     says that nothing matched well: the hits, if any, are weak.
     ``kind_counts`` and ``source_counts`` count the matching entries by kind and by
-    source document.
+    source document. ``partial`` says the search ran out of its time budget: the hits
+    are the best of what it found in time.
     """
 
     query: str
@@ -239,6 +240,7 @@ class SearchResults:
     suggestion: str | None = None
     corrected: bool = False
     no_close_match: bool = False
+    partial: bool = False
     kind_counts: Mapping[str, int] = field(default_factory=dict)
     source_counts: Mapping[str, int] = field(default_factory=dict)
 
@@ -262,6 +264,7 @@ class SearchResults:
             "suggestion": self.suggestion,
             "corrected": self.corrected,
             "no_close_match": self.no_close_match,
+            "partial": self.partial,
             "kind_counts": dict(self.kind_counts),
             "source_counts": dict(self.source_counts),
             "hits": [hit.to_dict() for hit in self.hits],

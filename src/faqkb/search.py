@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.collectors import FilterCollector, TimeLimit, WrappingCollector
 
 from faqkb.index import (
     BODY,
@@ -53,7 +55,11 @@ from faqkb.snippets import make_snippet
 from faqkb.spelling import Vocabulary, allowed_distance, best_correction
 from faqkb.synonyms import Synonyms
 
-MIN_CANDIDATES = 100  # how many BM25F candidates are re-ranked (more for deep pages)
+MIN_CANDIDATES = 100
+TIME_BUDGET = 0.04  # seconds Whoosh may spend collecting candidates
+# A concept in more entries than both of these is "common" (see _concepts_query).
+COMMON_MIN_ENTRIES = 1000
+COMMON_SHARE = 0.05  # how many BM25F candidates are re-ranked (more for deep pages)
 SYNONYM_WEIGHT = 0.7
 PART_WEIGHT = 0.35  # a single word of a multi-word term ("back" of "lower back")
 COMPLETION_WEIGHT = 0.8  # an indexed word that an unknown query word abbreviates
@@ -86,6 +92,7 @@ class Concept:
 
     alternatives: tuple[tuple[tuple[str, ...], float], ...]
     weight: float
+    frequency: int = 0  # entries that contain its most common wording
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,15 +141,16 @@ def plan_query(reader: Any, vocabulary: Vocabulary, parsed: ParsedQuery, raw_que
 
 
 def run_search(searcher: Any, plan: Plan, parsed: ParsedQuery, raw_query: str, *,
-               limit: int, offset: int = 0) -> SearchResults:
+               limit: int, offset: int = 0, budget: float = TIME_BUDGET) -> SearchResults:
     """Search ``searcher`` (a Whoosh searcher) following ``plan``; best hits first.
 
     Whoosh picks the best candidates by BM25F (skipping blocks of postings that cannot
     make the cut), and only those are re-ranked; so ``total`` and the per-kind and
-    per-source counts are exact when every match was a candidate, and ``total`` is
-    Whoosh's estimate beyond that.
+    per-source counts are exact when every match was a candidate, and ``total`` is an
+    estimate beyond that. Collecting stops after ``budget`` seconds: the results then
+    hold the best of what was found in time, marked ``partial``.
     """
-    query = _positive_query(plan)
+    query = _positive_query(plan, searcher.doc_count())
     if query is None:
         return SearchResults(query=raw_query, hits=(), total=0, suggestion=plan.suggestion,
                              corrected=plan.suggestion is not None)
@@ -152,24 +160,34 @@ def run_search(searcher: Any, plan: Plan, parsed: ParsedQuery, raw_query: str, *
     wanted = frozenset(t for c in plan.concepts for alt, _ in c.alternatives for t in alt)
     wanted |= frozenset(t for phrase in plan.phrases for t in phrase)
     candidates = max(MIN_CANDIDATES, 2 * (offset + limit))
-    results = searcher.search(query, limit=candidates, filter=_filter_query(parsed))
+    collector: Any = _Budget(searcher.collector(limit=candidates), time.monotonic() + budget)
+    allow = _filter_query(parsed)
+    if allow is not None:
+        collector = FilterCollector(collector, allow=allow)
+    try:
+        searcher.search_with_collector(query, collector)
+        partial = False
+    except TimeLimit:
+        partial = True
+    results = collector.results()
     reader = searcher.reader()
     weights: dict[str, float] = {}
 
     def term_weight(term: str) -> float:
         if term not in weights:
-            weights[term] = _rarity(reader, (term,))
+            weights[term] = _rarity(reader, _frequency(reader, (term,)))
         return weights[term]
 
     scored = [_rescore(hit, plan, wanted, term_weight) for hit in results]
     scored.sort(key=lambda s: (-s.score, s.entry.source, s.entry.start))
     collapsed = _collapse(scored)
-    complete = results.scored_length() < candidates
+    complete = results.scored_length() < candidates and not partial
     page = collapsed[offset : offset + limit]
     return SearchResults(
         query=raw_query,
         hits=tuple(_hit(item, duplicates, wanted) for item, duplicates in page),
-        total=len(collapsed) if complete else max(len(collapsed), results.estimated_length()),
+        total=len(collapsed) if complete else max(len(collapsed), _estimate(plan, searcher)),
+        partial=partial,
         suggestion=plan.suggestion,
         corrected=plan.suggestion is not None,
         no_close_match=bool(collapsed) and max(
@@ -177,6 +195,31 @@ def run_search(searcher: Any, plan: Plan, parsed: ParsedQuery, raw_query: str, *
         kind_counts=dict(Counter(item.entry.kind for item, _ in collapsed)),
         source_counts=dict(Counter(item.entry.source for item, _ in collapsed)),
     )
+
+
+class _Budget(WrappingCollector):  # type: ignore[misc]
+    """Stops collecting at a deadline (checked between matches, so it works in any thread)."""
+
+    def __init__(self, child: Any, deadline: float) -> None:
+        super().__init__(child)
+        self.deadline = deadline
+
+    def collect(self, sub_docnum: int) -> Any:
+        if time.monotonic() > self.deadline:
+            raise TimeLimit
+        return self.child.collect(sub_docnum)
+
+    def collect_matches(self) -> None:
+        for sub_docnum in self.child.matches():
+            self.collect(sub_docnum)
+
+
+def _estimate(plan: Plan, searcher: Any) -> int:
+    """About how many entries match: the entries of the concepts that found candidates."""
+    cutoff = max(COMMON_MIN_ENTRIES, COMMON_SHARE * searcher.doc_count())
+    finding = [c.frequency for c in plan.concepts if c.frequency <= cutoff] or \
+        [min((c.frequency for c in plan.concepts), default=0)]
+    return int(min(searcher.doc_count(), sum(finding)))
 
 
 # -- planning -------------------------------------------------------------------------
@@ -214,10 +257,11 @@ def _concepts(reader: Any, terms: Sequence[str], synonyms: Synonyms,
         key = tuple(sorted(alt for alt, _ in alternatives))
         if key not in concepts:
             # A concept is as common as its most common wording ("hurt" as "pain").
-            weight = min(_rarity(reader, alt) for alt, _ in alternatives)
+            frequency = max(_frequency(reader, alt) for alt, _ in alternatives)
+            weight = _rarity(reader, frequency)
             if alternatives[0][0][0] in FILLER_TERMS:
                 weight *= FILLER_WEIGHT
-            concepts[key] = Concept(tuple(alternatives), weight)
+            concepts[key] = Concept(tuple(alternatives), weight, frequency)
     return tuple(concepts.values())
 
 
@@ -226,14 +270,14 @@ def _frequency(reader: Any, terms: tuple[str, ...]) -> int:
     return min(max(int(reader.doc_frequency(f, t)) for f in TEXT_FIELDS) for t in terms)
 
 
-def _rarity(reader: Any, terms: tuple[str, ...]) -> float:
-    """BM25's inverse document frequency of ``terms`` (of their rarest term).
+def _rarity(reader: Any, frequency: int) -> float:
+    """BM25's inverse document frequency of a wording found in ``frequency`` entries.
 
-    Terms no entry contains count as if one did: a word the index lacks is rare, but
-    an unknown synonym must not make its concept look rarer than a known one.
+    A wording no entry contains counts as if one did: a word the index lacks is rare,
+    but an unknown synonym must not make its concept look rarer than a known one.
     """
     total = max(1, reader.doc_count())
-    frequency = max(1, _frequency(reader, terms))
+    frequency = max(1, frequency)
     return math.log(1 + (total - frequency + 0.5) / (frequency + 0.5))
 
 
@@ -253,14 +297,36 @@ def _suggestion(raw_query: str, corrections: dict[str, str]) -> str | None:
 
 # -- retrieval --------------------------------------------------------------------------
 
-def _positive_query(plan: Plan) -> Any:
-    concepts = [_concept_query(c) for c in plan.concepts]
+def _positive_query(plan: Plan, total: int) -> Any:
     required = [_phrase_query(p) for p in plan.phrases]
-    optional = wq.Or(concepts) if concepts else None
+    optional = _concepts_query(plan.concepts, total)
     if required:
         must = wq.And(required) if len(required) > 1 else required[0]
         return wq.AndMaybe(must, optional) if optional is not None else must
     return optional
+
+
+def _concepts_query(concepts: Sequence[Concept], total: int) -> Any:
+    """The concepts OR-ed; in a large index, only the rarer ones pick the candidates.
+
+    A word in most entries ("running" in a running FAQ) would make Whoosh score almost
+    every entry for a few points each. In an index where a concept is in more than
+    COMMON_SHARE of the entries (and more than COMMON_MIN_ENTRIES), the rarer concepts
+    alone find the candidates, and the common ones count when they are re-ranked (in
+    coverage); when every concept is common, the least common one finds them.
+    """
+    if not concepts:
+        return None
+    cutoff = max(COMMON_MIN_ENTRIES, COMMON_SHARE * total)
+    rare = [_concept_query(c) for c in concepts if c.frequency <= cutoff]
+    common = sorted((c for c in concepts if c.frequency > cutoff), key=lambda c: c.frequency)
+    if not common:
+        return wq.Or(rare)
+    if not rare:
+        rare, common = [_concept_query(common[0])], common[1:]
+        if not common:
+            return rare[0]
+    return wq.Or(rare)
 
 
 def _concept_query(concept: Concept) -> Any:
