@@ -100,6 +100,66 @@ def test_every_block_span_points_at_its_text() -> None:
         assert " ".join(text[block.start:block.end].split()) == block.text
 
 
+# -- FAQ styles in plain text -----------------------------------------------------------
+
+HARD_WRAPPED = """\
+1. Why does the build fail?
+
+   The compiler cannot find the library.  Install it first, with the
+   package manager of your system or from source, and then run the
+   build again, as shown below, from the top folder:
+
+       make clean
+       make
+
+   See the manual
+
+   It comes with the program and covers the other errors as well.
+"""
+
+
+def test_q_and_a_markers_make_a_question_and_its_answer(tmp_path: Path) -> None:
+    path = write(tmp_path, "qa.txt", "Club notes\n\nQ: Is parking free?\nA: Yes, after six.\n")
+    assert [(b.kind, b.text) for b in read_document(path).blocks][1:] == [
+        ("question", "Is parking free?"), ("paragraph", "Yes, after six.")]
+
+
+def test_a_q_marker_without_a_question_or_an_answer_is_plain_text(tmp_path: Path) -> None:
+    path = write(tmp_path, "report.txt", "Results\n\nQ3: sales grew by a tenth overall.\n")
+    assert [(b.kind, b.text) for b in read_document(path).blocks][1:] == [
+        ("paragraph", "Q3: sales grew by a tenth overall.")]
+
+
+def test_underlines_make_headings_with_levels_in_order_of_appearance() -> None:
+    text = "Guide\n=====\n\nTopic\n-----\n\nA sentence of text under the topic.\n\nOther\n-----\n"
+    assert [(b.kind, b.text, b.level) for b in layout_plain_text(text)] == [
+        ("title", "Guide", 0), ("heading", "Topic", 2),
+        ("paragraph", "A sentence of text under the topic.", 1), ("heading", "Other", 2)]
+
+
+def test_numbered_headings_are_as_deep_as_their_numbering() -> None:
+    text = "1. General\n\nAbout the club.\n\n1.1. Who runs it?\n\nThe members do.\n"
+    assert [(b.text, b.level) for b in layout_plain_text(text) if b.kind == "heading"] == [
+        ("General", 2), ("Who runs it?", 3)]
+
+
+def test_lines_indented_deeper_than_the_text_are_code() -> None:
+    blocks = layout_plain_text(HARD_WRAPPED)
+    assert ("code", "make clean\nmake") in [(b.kind, b.text) for b in blocks]
+
+
+def test_a_short_line_indented_under_a_heading_is_not_a_heading() -> None:
+    assert [b.kind for b in layout_plain_text(HARD_WRAPPED)] == [
+        "heading", "paragraph", "code", "paragraph", "paragraph"]
+
+
+def test_short_lines_that_are_not_sentences_are_code() -> None:
+    text = ("1. How do I build it?\n\n   Run these commands in the top folder of the source "
+            "tree,\n   one after the other, in the order shown here, and wait\n   for each "
+            "of them to finish before you start the next:\n\n   ./configure\n   make\n")
+    assert layout_plain_text(text)[-1].kind == "code"
+
+
 # -- decoding ---------------------------------------------------------------------------
 
 def test_utf8_with_a_byte_order_mark_is_read_without_it(tmp_path: Path) -> None:

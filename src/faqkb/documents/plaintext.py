@@ -9,9 +9,16 @@ Plain text carries its structure in lines and blank lines. Two styles are told a
 
 Recognised: bullets (``•``, ``-``, ``*``, ...), numbered items (``1.``, ``2)``,
 ``4.12.``), a numbered label and its text on the next line ("1. Gradual
-Progression:" then the advice), short lines standing alone as headings, table rows
+Progression:" then the advice), short lines standing alone as headings, underlined
+headings (``====`` and ``----`` below the line), ``Q:`` and ``A:`` lines, table rows
 whose cells were glued together when the page was copied ("Muscle strainStrengthening
 exercises"), and a breadcrumb line that ends with the title ("HomeRunning ...Title").
+
+In hard-wrapped text, indentation means what it means to a reader: a numbered
+heading's depth follows its numbering ("1." above "1.2."), a line indented under a
+heading belongs to the text under it and is never a heading itself, and lines
+indented deeper than the running text are code (commands, listings, error output),
+as are runs of short lines that are not sentences ("./configure" then "make").
 Every :class:`~faqkb.models.Block` keeps the exact span of its text.
 """
 
@@ -20,10 +27,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from faqkb.documents.markers import NUMBER, answer_marker_length, question_marker_length
 from faqkb.models import Block, BlockKind
 
 _BULLET = re.compile(r"([•●▪◦‣∙·○■□➢➤►✓✔\-*–—+])\s+(?=\S)")
-_NUMBER = re.compile(r"(?:\(?\d{1,3}(?:\.\d{1,3})*[.)]|\d{1,3}(?:\.\d{1,3})+(?=\s+[A-Z]))\s+(?=\S)")
+_RULE = re.compile(r"([=\-~^*#+_`'\".:])\1{2,}")
+_MIN_UNDERLINE_SHARE = 0.6
+_MAX_UNDERLINED_CHARS = 120
+_CODE_INDENT = 2  # deeper than the running text by this much, a line is code
+_SHORT_LINE_SHARE = 0.5
 _GLUE = re.compile(r"(?<=[a-z0-9)\]])(?=[A-Z][a-z])")
 _TAB_CELLS = re.compile(r"\t+| {3,}")
 _HEADING_END_OK = re.compile(r"[\w)\]\"'”’?]$")
@@ -33,6 +45,8 @@ _INTERROGATIVE = re.compile(
 )
 _MAX_HEADING_WORDS = 16
 _MAX_QUESTION_HEADING_WORDS = 30
+_MAX_NUMBERED_QUESTION_WORDS = 40
+_DIGITS = re.compile(r"\d+")
 _MAX_HEADING_CHARS = 200
 _SOFT_LINE = 100
 _MIN_TABLE_ROWS = 3
@@ -53,11 +67,12 @@ class _Unit:
     lines: list[_Line]
     chunk: int
     standalone: bool
-    marker: str = ""  # "bullet" | "number" | ""
+    marker: str = ""  # "bullet" | "number" | "qa" (a Q: or A: line) | ""
     body_start: int = 0
     label: bool = False
     cells: tuple[str, ...] = ()
     header: bool = False
+    underline: str = ""  # the character underlining a heading
 
 
 def layout_plain_text(text: str) -> list[Block]:
@@ -67,7 +82,7 @@ def layout_plain_text(text: str) -> list[Block]:
     units: list[_Unit] = []
     for index, chunk in enumerate(chunks):
         units.extend(_units(chunk, index, hard))
-    blocks = _classify(units)
+    blocks = _classify(units, text, _body_indent(units) if hard else None)
     return _with_title(blocks, text)
 
 
@@ -113,7 +128,9 @@ def _is_hard_wrapped(chunks: list[list[_Line]]) -> bool:
 
 
 def _marker(line: _Line) -> tuple[str, int]:
-    for kind, pattern in (("bullet", _BULLET), ("number", _NUMBER)):
+    if question_marker_length(line.text) or answer_marker_length(line.text):
+        return "qa", line.start  # the marker stays in the block until it is resolved
+    for kind, pattern in (("bullet", _BULLET), ("number", NUMBER)):
         match = pattern.match(line.text)
         if match:
             return kind, line.start + match.end()
@@ -126,6 +143,13 @@ def _units(chunk: list[_Line], index: int, hard: bool) -> list[_Unit]:
     i = 0
     while i < len(chunk):
         line = chunk[i]
+        if _RULE.fullmatch(line.text):
+            i += 1  # a separator, or the line over a heading
+            continue
+        if i + 1 < len(chunk) and i not in table and _underlines(chunk[i + 1], line):
+            units.append(_Unit([line], index, True, underline=chunk[i + 1].text[0]))
+            i += 2
+            continue
         if i in table:
             cells, header = table[i]
             units.append(_Unit([line], index, False, cells=cells, header=header))
@@ -150,11 +174,17 @@ def _units(chunk: list[_Line], index: int, hard: bool) -> list[_Unit]:
     return units
 
 
+def _underlines(rule: _Line, line: _Line) -> bool:
+    return bool(_RULE.fullmatch(rule.text)) and not _RULE.fullmatch(line.text) \
+        and len(line.text) <= _MAX_UNDERLINED_CHARS \
+        and len(rule.text) >= _MIN_UNDERLINE_SHARE * len(line.text)
+
+
 def _continues(unit: _Unit, line: _Line) -> bool:
-    if _marker(line)[0]:
+    if _marker(line)[0] or _RULE.fullmatch(line.text):
         return False
     first = unit.lines[0]
-    if unit.marker:
+    if unit.marker in {"bullet", "number"}:
         return line.indent > first.indent
     return abs(line.indent - unit.lines[-1].indent) < 4
 
@@ -212,15 +242,68 @@ def _looks_like_heading(text: str) -> bool:
     )
 
 
-def _classify(units: list[_Unit]) -> list[Block]:
+def _body_indent(units: list[_Unit]) -> int:
+    """The indentation of most running text (hard-wrapped documents only)."""
+    counts: dict[int, int] = {}
+    for unit in units:
+        if not unit.marker and not unit.cells and not unit.underline:
+            for line in unit.lines:
+                counts[line.indent] = counts.get(line.indent, 0) + 1
+    return max(counts, key=lambda indent: (counts[indent], -indent)) if counts else 0
+
+
+def _classify(units: list[_Unit], text: str, body_indent: int | None) -> list[Block]:
+    """Blocks for ``units``; ``body_indent`` is given for hard-wrapped text only."""
     blocks: list[Block] = []
+    underlines: dict[str, int] = {}
+    heading_indent: int | None = None
+    wrap = max((len(line.text) + line.indent for unit in units for line in unit.lines),
+               default=0)
     for i, unit in enumerate(units):
         following = units[i + 1] if i + 1 < len(units) else None
-        blocks.append(_block(unit, following))
+        indent = unit.lines[0].indent
+        # A document does not open with code: an indented first line is a centred title.
+        if body_indent is not None and blocks and not unit.marker and not unit.cells \
+                and not unit.underline and (indent >= body_indent + _CODE_INDENT
+                                            or _short_lines(unit, wrap)):
+            blocks.append(_code(unit, text))
+            continue
+        under_heading = body_indent is not None and heading_indent is not None \
+            and indent > heading_indent and not unit.marker
+        if unit.underline:
+            level = underlines.setdefault(unit.underline, len(underlines) + 1)
+            block = _underlined(unit, level)
+        else:
+            block = _block(unit, following, under_heading)
+        if block.kind == "heading":
+            heading_indent = indent
+        blocks.append(block)
     return blocks
 
 
-def _block(unit: _Unit, following: _Unit | None) -> Block:
+def _short_lines(unit: _Unit, wrap: int) -> bool:
+    """True for lines that stop short of the wrap width without ending a sentence."""
+    return len(unit.lines) >= 2 and all(
+        len(line.text) <= wrap * _SHORT_LINE_SHARE and not line.text.endswith((".", "!", "?"))
+        for line in unit.lines)
+
+
+def _code(unit: _Unit, text: str) -> Block:
+    first, last = unit.lines[0], unit.lines[-1]
+    margin = min(line.indent for line in unit.lines)
+    lines = [" " * (line.indent - margin) + line.text for line in unit.lines]
+    return Block("code", first.start, last.end, "\n".join(lines))
+
+
+def _underlined(unit: _Unit, level: int) -> Block:
+    line = unit.lines[0]
+    match = NUMBER.match(line.text)
+    start = line.start + (match.end() if match else 0)
+    return Block("heading", start, line.end, _fold(line.text[start - line.start :]), level=level,
+                 numbered=match is not None)
+
+
+def _block(unit: _Unit, following: _Unit | None, under_heading: bool = False) -> Block:
     first, last = unit.lines[0], unit.lines[-1]
     if unit.cells:
         kind: BlockKind = "header_row" if unit.header else "row"
@@ -229,14 +312,19 @@ def _block(unit: _Unit, following: _Unit | None) -> Block:
     body = " ".join(line.text for line in unit.lines)
     body = _fold(body[unit.body_start - first.start :])
     if unit.marker == "number" and not unit.label:
-        heading_like = unit.standalone and len(_WORD.findall(body)) <= _MAX_QUESTION_HEADING_WORDS
-        if heading_like and following is not None and following.marker != "number":
-            return Block("heading", unit.body_start, last.end, body, level=2, numbered=True)
-    if unit.marker:
+        words = len(_WORD.findall(body))
+        limit = _MAX_NUMBERED_QUESTION_WORDS if body.endswith("?") \
+            else _MAX_QUESTION_HEADING_WORDS
+        if unit.standalone and words <= limit and following is not None \
+                and following.marker != "number":
+            depth = len(_DIGITS.findall(first.text[: unit.body_start - first.start]))
+            return Block("heading", unit.body_start, last.end, body, level=1 + depth,
+                         numbered=True)
+    if unit.marker in {"bullet", "number"}:
         level = 1 + first.indent // 2
         return Block("item", unit.body_start, last.end, body, level=level,
                      numbered=unit.marker == "number")
-    if len(unit.lines) == 1 and _looks_like_heading(body):
+    if len(unit.lines) == 1 and not under_heading and _looks_like_heading(body):
         leads = following is not None and following.chunk == unit.chunk \
             and len(following.lines[0].text) >= 2 * len(body)
         if unit.standalone or leads:

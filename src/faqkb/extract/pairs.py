@@ -11,6 +11,7 @@
   the title is paired like any other question.
 - A question that opens a paragraph of prose ("Does Running Cause ...? People may
   have told you...") is part of that answer, not a new pair.
+- A table row of two cells, a question and its answer, is a pair.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from faqkb.extract.claims import Passage, informative_sentences
-from faqkb.extract.questions import is_question_block, title_question
+from faqkb.extract.faqlists import asked_blocks
+from faqkb.extract.questions import is_question, title_question
 from faqkb.models import Block
 
 _CONCLUSION = re.compile(
@@ -58,30 +60,38 @@ class Pair:
 
 def find_pairs(text: str, blocks: Sequence[Block], title: str) -> list[Pair]:
     """Every question-and-answer pair among ``blocks`` (boilerplate already removed)."""
+    asked = asked_blocks(blocks)
+    # Questions the document marks itself are all it asks, its title included.
+    declared = any(block.kind == "question" for block in blocks)
     pairs: list[Pair] = []
     section = ""
     for i, block in enumerate(blocks):
         if block.kind == "title":
-            pair = _title_pair(text, blocks, i)
+            pair = None if declared else _title_pair(text, blocks, i, asked)
             if pair:
                 pairs.append(pair)
             continue
-        if not is_question_block(block):
+        if block.kind == "row" and not declared and len(block.cells) == 2 \
+                and is_question(block.cells[0]):
+            asks, says = block.cells
+            pairs.append(Pair(asks, says, block.start, block.end, section, i))
+            continue
+        if i not in asked:
             if block.kind == "heading":
                 section = block.text
             continue
-        answer = _answer_blocks(blocks, i)
+        answer = _answer_blocks(blocks, i, asked)
         if answer:
             pairs.append(_pair(text, block.text, block.start, answer, section, i))
     return pairs
 
 
-def _answer_blocks(blocks: Sequence[Block], index: int) -> list[Block]:
+def _answer_blocks(blocks: Sequence[Block], index: int, asked: set[int]) -> list[Block]:
     question = blocks[index]
-    level = question.level if question.kind == "heading" else 99
+    level = question.level if question.kind in _HEADINGS or question.kind == "question" else 99
     answer: list[Block] = []
-    for block in blocks[index + 1 :]:
-        if block.kind in _HEADINGS and block.level <= level or is_question_block(block):
+    for i, block in enumerate(blocks[index + 1 :], index + 1):
+        if block.kind in _HEADINGS and block.level <= level or i in asked:
             break
         if block.kind in _CONTENT or block.kind == "heading":
             answer.append(block)
@@ -96,14 +106,14 @@ def _pair(text: str, question: str, start: int, answer: list[Block], section: st
     return Pair(question, body, start, answer[-1].end, section, index)
 
 
-def _title_pair(text: str, blocks: Sequence[Block], index: int) -> Pair | None:
+def _title_pair(text: str, blocks: Sequence[Block], index: int, asked: set[int]) -> Pair | None:
     question = title_question(blocks[index].text)
     if question is None:
         return None
-    direct = _answer_blocks(blocks, index)
+    direct = _answer_blocks(blocks, index, asked)
     following = index + 1 + len(direct)
     if 0 < len(direct) <= _FAQ_TITLE_MAX_ANSWER_BLOCKS and following < len(blocks) \
-            and is_question_block(blocks[following]):
+            and following in asked:
         return _pair(text, question, blocks[index].start, direct, "", index)
     passage = _conclusion(text, blocks) or _summary(blocks) or _best_paragraph(text, blocks,
                                                                               question)

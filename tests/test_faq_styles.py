@@ -1,0 +1,100 @@
+"""FAQ styles people write: every pair of each made-up fixture is found, and nothing else.
+
+Each fixture in ``tests/fixtures/styles`` shows one way of writing a FAQ; the table
+below is what a careful reader finds in it: each question (without its numbering or
+``Q:`` marker) and how its answer starts.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from faqkb.documents import read_document
+from faqkb.extract import extract_entries
+from faqkb.models import Entry
+
+STYLES = Path(__file__).resolve().parent / "fixtures" / "styles"
+
+EXPECTED_PAIRS = {
+    # Plain text: numbered entries with indented answers, a statement standing in a
+    # question's place, a question over two lines, code in answers, a contents list.
+    "numbered-indented.txt": [
+        ("Does tarpit run on Windows?", "Yes. Use the installer"),
+        ('The build stops with "missing header".', "Install the development headers"),
+        ("How do I build a static binary that also works on older systems?",
+         "Pass the static flag"),
+        ("The program crashes when the disk is full.", "Please send a short program"),
+    ],
+    # Plain text: Q:/A: and Q./A. markers; a marked statement is a question too.
+    "q-and-a-markers.txt": [
+        ("How often should I descale my kettle?", "Once a month"),
+        ("My kettle switches itself off before the water boils.", "The thermostat"),
+        ("Can I boil milk in the kettle?", "No. Milk burns"),
+        ("Is the club open in winter?", "Yes, on Saturday mornings."),
+    ],
+    # Plain text: underlined headings, numbered questions under topic headings.
+    "underlined.txt": [
+        ("What is Lantern?", "Lantern is a small reading lamp"),
+        ("How long does a charge last?", "About twelve hours"),
+        ("Can I clean it with water?", "Wipe it with a damp cloth"),
+    ],
+}
+
+NOT_IN_ANY_ANSWER = ["¶", "Permalink", "Found a bug", "Back to top", "cookies", "](", "**",
+                     ":term:", ":ref:", "Navigation", "Report a Bug"]
+
+
+def pairs(name: str) -> list[Entry]:
+    return [e for e in extract_entries(read_document(STYLES / name)) if e.kind == "qa"]
+
+
+def letters(text: str) -> str:
+    return re.sub(r"\W", "", text)
+
+
+def test_every_style_has_a_fixture() -> None:
+    assert sorted(p.name for p in STYLES.iterdir()) == sorted(EXPECTED_PAIRS)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_PAIRS))
+def test_each_style_yields_exactly_its_questions(name: str) -> None:
+    assert [p.question for p in pairs(name)] == [q for q, _ in EXPECTED_PAIRS[name]]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_PAIRS))
+def test_each_answer_starts_where_the_answer_starts(name: str) -> None:
+    starts = [a for _, a in EXPECTED_PAIRS[name]]
+    assert [p.answer[: len(a)] for p, a in zip(pairs(name), starts, strict=True)] == starts
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_PAIRS))
+def test_each_pair_span_holds_its_question_and_answer(name: str) -> None:
+    text = read_document(STYLES / name).text
+    for pair in pairs(name):
+        passage = letters(text[pair.start : pair.end])
+        assert passage.startswith(letters(pair.question or "")), pair
+        assert passage.endswith(letters(pair.answer or "")[-30:]), pair
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_PAIRS))
+def test_answers_hold_no_markup_or_page_chrome(name: str) -> None:
+    for pair in pairs(name):
+        assert not [junk for junk in NOT_IN_ANY_ANSWER if junk in (pair.answer or "")], pair
+
+
+def test_an_answer_keeps_its_code_block_whole() -> None:
+    pair = pairs("numbered-indented.txt")[2]
+    assert pair.answer == ("Pass the static flag to the configure script:\n"
+                           "./configure --static\nmake\n"
+                           "The result runs on any system with the same processor.")
+
+
+@pytest.mark.parametrize("name", ["numbered-indented.txt"])
+def test_a_contents_list_is_neither_a_pair_nor_a_claim(name: str) -> None:
+    entries = extract_entries(read_document(STYLES / name))
+    questions = [q for q, _ in EXPECTED_PAIRS[name]]
+    assert not [e for e in entries if e.kind == "claim" and any(q in e.text for q in questions)]
+    assert [e.question for e in entries if e.kind == "qa"] == questions
