@@ -41,6 +41,49 @@ EXPECTED_PAIRS = {
         ("How long does a charge last?", "About twelve hours"),
         ("Can I clean it with water?", "Wipe it with a damp cloth"),
     ],
+    # HTML from Sphinx: question headings under topic headings, ¶ marks, a contents
+    # box, navigation, sidebar and a "Found a bug?" footer.
+    "sphinx-headings.html": [
+        ("Do fish need a pump?", "Yes, in any pond"),
+        ("Why is the water green?", "Algae grow"),
+        ("My pond froze over, and I can’t see the fish.", "Do not break the ice."),
+    ],
+    # HTML: a definition list, page header and footer.
+    "definition-list.html": [
+        ("Who can get a library card?", "Anyone who lives"),
+        ("How many books can I borrow?", "Up to twelve at a time."),
+        ("I lost my card.", "Report it at any desk"),
+    ],
+    # HTML: <details><summary> accordions, a cookie banner, a related-links box.
+    "details-summary.html": [
+        ("Can I change the date of my ticket?", "Yes, up to 24 hours"),
+        ("Do children travel free?", "Children under four"),
+    ],
+    # HTML with schema.org FAQPage JSON-LD: its questions and no others; one of them is
+    # not on the page.
+    "faqpage-jsonld.html": [
+        ("When will my order arrive?", "Within three working days."),
+        ("Can I change the delivery address?", "Yes, until the parcel"),
+        ("Do you deliver on Sundays?", "No, only Monday to Saturday."),
+    ],
+    # HTML with FAQPage microdata: even a question worded as a topic is one.
+    "faqpage-microdata.html": [
+        ("May I keep chickens on my plot?", "Up to six hens"),
+        ("Bonfires", "Only between November and February."),
+    ],
+    # Old HTML: bold questions before a <br> or their answer, upper-case tags, a layout
+    # table, "Back to top" links.
+    "bold-paragraphs.htm": [
+        ("Do I need to read music?", "No. Most of our singers"),
+        ("What does it cost?", "Membership is £40 a year"),
+        ("Which voices do you need?", "Tenors, always."),
+        ("Can I bring a friend?", "Yes, to any open rehearsal."),
+    ],
+    # HTML: a table of questions and answers, and a table that is only data.
+    "question-table.html": [
+        ("Are towels provided?", "Only for members"),
+        ("Is there a lifeguard?", "Yes, whenever the pool is open."),
+    ],
 }
 
 NOT_IN_ANY_ANSWER = ["¶", "Permalink", "Found a bug", "Back to top", "cookies", "](", "**",
@@ -98,3 +141,8 @@ def test_a_contents_list_is_neither_a_pair_nor_a_claim(name: str) -> None:
     questions = [q for q, _ in EXPECTED_PAIRS[name]]
     assert not [e for e in entries if e.kind == "claim" and any(q in e.text for q in questions)]
     assert [e.question for e in entries if e.kind == "qa"] == questions
+
+
+def test_a_question_asked_outside_the_pages_faqpage_data_is_not_a_pair() -> None:
+    assert "Why choose our express service?" not in [p.question for p in pairs(
+        "faqpage-jsonld.html")]

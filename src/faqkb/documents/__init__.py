@@ -6,7 +6,7 @@
   anything that looks meant for it.
 - :func:`read_document` turns one file into a :class:`~faqkb.models.Document`: it
   decodes the bytes (:mod:`.encoding`), derives the text and lays it out in blocks
-  with the reader for its format (:mod:`.plaintext`), and finds the title.
+  with the reader for its format (:mod:`.plaintext`, :mod:`.html`), and finds the title.
 - :func:`load_documents` does both for a whole folder, collecting a warning for each
   file it could not read instead of failing.
 
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from faqkb.documents.encoding import decode_bytes
+from faqkb.documents.html import read_html
 from faqkb.documents.layout import Layout, mark_questions
 from faqkb.documents.plaintext import layout_plain_text
 from faqkb.errors import DocumentError, KnowledgeBaseError
@@ -49,6 +50,9 @@ def _read_plain_text(raw: bytes) -> Layout:
 _READERS: dict[str, tuple[str, _Reader]] = {
     ".txt": ("text", _read_plain_text),
     ".text": ("text", _read_plain_text),
+    ".html": ("html", read_html),
+    ".htm": ("html", read_html),
+    ".xhtml": ("html", read_html),
 }
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_READERS)
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
