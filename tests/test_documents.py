@@ -201,7 +201,8 @@ def test_discovery_reports_unsupported_formats(tmp_path: Path) -> None:
     write(tmp_path, "scan.pdf", b"%PDF-1.4")
     paths, warnings = discover(tmp_path)
     assert paths == [] and warnings == [
-        "scan.pdf: skipped, not a supported format (.txt, .text, .html, .htm, .xhtml)"]
+        "scan.pdf: skipped, not a supported format "
+        "(.txt, .text, .md, .markdown, .html, .htm, .xhtml)"]
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks on this platform")

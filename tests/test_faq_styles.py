@@ -41,6 +41,20 @@ EXPECTED_PAIRS = {
         ("How long does a charge last?", "About twelve hours"),
         ("Can I clean it with water?", "Wipe it with a damp cloth"),
     ],
+    # Markdown: "## 3.1. Question?" headings, a linked contents list, code and lists in
+    # answers, a statement in the numbering.
+    "numbered-headings.md": [
+        ("How often should I oil the chain?", "Every 300 km"),
+        ("Which tyre pressure is right?", "It depends on the tyre:"),
+        ("The brakes squeal.", "Clean the rims"),
+    ],
+    # Markdown: bold questions on lines of their own and in a numbered list.
+    "bold-questions.md": [
+        ("When does the greenhouse open?", "Every day from 8 am"),
+        ("Can I bring my dog?", "Only guide dogs"),
+        ("Where do I park?", "On the road outside."),
+        ("Is there a café?", "Yes, beside the entrance."),
+    ],
     # HTML from Sphinx: question headings under topic headings, ¶ marks, a contents
     # box, navigation, sidebar and a "Found a bug?" footer.
     "sphinx-headings.html": [
@@ -135,7 +149,12 @@ def test_an_answer_keeps_its_code_block_whole() -> None:
                            "The result runs on any system with the same processor.")
 
 
-@pytest.mark.parametrize("name", ["numbered-indented.txt"])
+def test_an_answer_keeps_its_list() -> None:
+    pair = pairs("numbered-headings.md")[1]
+    assert pair.answer.splitlines()[1:3] == ["Road tyres: 6 to 8 bar.", "City tyres: 3.5 to 5 bar."]
+
+
+@pytest.mark.parametrize("name", ["numbered-indented.txt", "numbered-headings.md"])
 def test_a_contents_list_is_neither_a_pair_nor_a_claim(name: str) -> None:
     entries = extract_entries(read_document(STYLES / name))
     questions = [q for q, _ in EXPECTED_PAIRS[name]]

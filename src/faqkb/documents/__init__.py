@@ -6,7 +6,8 @@
   anything that looks meant for it.
 - :func:`read_document` turns one file into a :class:`~faqkb.models.Document`: it
   decodes the bytes (:mod:`.encoding`), derives the text and lays it out in blocks
-  with the reader for its format (:mod:`.plaintext`, :mod:`.html`), and finds the title.
+  with the reader for its format (:mod:`.plaintext`, :mod:`.markdown`,
+  :mod:`.html`), and finds the title.
 - :func:`load_documents` does both for a whole folder, collecting a warning for each
   file it could not read instead of failing.
 
@@ -25,6 +26,7 @@ from pathlib import Path
 from faqkb.documents.encoding import decode_bytes
 from faqkb.documents.html import read_html
 from faqkb.documents.layout import Layout, mark_questions
+from faqkb.documents.markdown import read_markdown
 from faqkb.documents.plaintext import layout_plain_text
 from faqkb.errors import DocumentError, KnowledgeBaseError
 from faqkb.models import Document
@@ -50,6 +52,8 @@ def _read_plain_text(raw: bytes) -> Layout:
 _READERS: dict[str, tuple[str, _Reader]] = {
     ".txt": ("text", _read_plain_text),
     ".text": ("text", _read_plain_text),
+    ".md": ("markdown", read_markdown),
+    ".markdown": ("markdown", read_markdown),
     ".html": ("html", read_html),
     ".htm": ("html", read_html),
     ".xhtml": ("html", read_html),
