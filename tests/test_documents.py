@@ -202,7 +202,7 @@ def test_discovery_reports_unsupported_formats(tmp_path: Path) -> None:
     paths, warnings = discover(tmp_path)
     assert paths == [] and warnings == [
         "scan.pdf: skipped, not a supported format "
-        "(.txt, .text, .md, .markdown, .html, .htm, .xhtml)"]
+        "(.txt, .text, .md, .markdown, .html, .htm, .xhtml, .rst)"]
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks on this platform")

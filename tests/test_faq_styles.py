@@ -98,6 +98,12 @@ EXPECTED_PAIRS = {
         ("Are towels provided?", "Only for members"),
         ("Is there a lifeguard?", "Yes, whenever the pool is open."),
     ],
+    # reStructuredText for Sphinx: unknown roles and directives, a contents directive.
+    "sphinx-source.rst": [
+        ("How much does a first hive cost?", "About 300 euros with a nucleus colony"),
+        ("Which tools do I need?", "A smoker and a hive tool."),
+        ("Do bees sting often?", "Rarely, when they are handled calmly."),
+    ],
 }
 
 NOT_IN_ANY_ANSWER = ["¶", "Permalink", "Found a bug", "Back to top", "cookies", "](", "**",

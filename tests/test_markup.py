@@ -1,4 +1,4 @@
-"""Reading Markdown: rendered, then read as a reader sees it."""
+"""Reading Markdown and reStructuredText: rendered, then read as a reader sees them."""
 
 from __future__ import annotations
 
@@ -20,6 +20,27 @@ Some **bold** words, `code`, and [a link](https://example.org/page).
 ```
 pump --on
 ```
+"""
+
+RST = """:tocdepth: 2
+
+Pond notes
+==========
+
+.. contents::
+
+Does a pond need a pump?
+------------------------
+
+Yes, see :func:`~pond.pump.start` and :ref:`the guide <pumps>`.
+
+.. code-block:: shell
+   :emphasize-lines: 1
+
+   pump --on
+
+.. versionchanged:: 2.0
+   Pumps are cheaper now.
 """
 
 
@@ -49,6 +70,13 @@ def test_markdown_numbered_heading_loses_its_number(tmp_path: Path) -> None:
         "heading", "Does a pond need a pump?", True)
 
 
+def test_rst_roles_show_their_text_and_sphinx_directives_their_content(tmp_path: Path) -> None:
+    document = read(tmp_path, "pond.rst", RST)
+    assert document.text == ("Pond notes\n\nDoes a pond need a pump?\n\n"
+                             "Yes, see pond.pump.start and the guide.\n\npump --on\n\n"
+                             "Pumps are cheaper now.")
+
+
 def test_markdown_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
     document = read(tmp_path, "bom.md", "\ufeff# Crème brûlée\n".encode())
     assert document.title == "Crème brûlée"
@@ -61,6 +89,7 @@ def test_latin_1_markdown_is_read(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name, data, reason", [
     ("notes.md", b"\xff\xfeA\x00\x00\xd8", "invalid UTF-16"),
+    ("guide.rst", b"\x01\x02\x03\x04\x05\x06 not text \x07\x08", "binary file"),
 ])
 def test_an_undecodable_file_is_reported(tmp_path: Path, name: str, data: bytes,
                                          reason: str) -> None:

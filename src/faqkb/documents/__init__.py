@@ -6,8 +6,8 @@
   anything that looks meant for it.
 - :func:`read_document` turns one file into a :class:`~faqkb.models.Document`: it
   decodes the bytes (:mod:`.encoding`), derives the text and lays it out in blocks
-  with the reader for its format (:mod:`.plaintext`, :mod:`.markdown`,
-  :mod:`.html`), and finds the title.
+  with the reader for its format (:mod:`.plaintext`, :mod:`.markdown`, :mod:`.html`,
+  :mod:`.rst`), and finds the title.
 - :func:`load_documents` does both for a whole folder, collecting a warning for each
   file it could not read instead of failing.
 
@@ -28,6 +28,7 @@ from faqkb.documents.html import read_html
 from faqkb.documents.layout import Layout, mark_questions
 from faqkb.documents.markdown import read_markdown
 from faqkb.documents.plaintext import layout_plain_text
+from faqkb.documents.rst import read_rst
 from faqkb.errors import DocumentError, KnowledgeBaseError
 from faqkb.models import Document
 
@@ -57,6 +58,7 @@ _READERS: dict[str, tuple[str, _Reader]] = {
     ".html": ("html", read_html),
     ".htm": ("html", read_html),
     ".xhtml": ("html", read_html),
+    ".rst": ("rst", read_rst),
 }
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_READERS)
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
