@@ -160,6 +160,33 @@ def test_short_lines_that_are_not_sentences_are_code() -> None:
     assert layout_plain_text(text)[-1].kind == "code"
 
 
+def test_a_numbered_question_may_run_straight_into_its_answer() -> None:
+    text = ("1. Is it free? \nYes, for everyone, and it always will be free of charge for\n"
+            "people who use it at home, at school or at work, whatever\n"
+            "they use it for and however often they use it.\n\n"
+            "2. Is it safe? \nYes. It has been checked by three independent reviewers and\n"
+            "by thousands of users.\n")
+    assert [(b.kind, b.text) for b in layout_plain_text(text)][:2] == [
+        ("heading", "Is it free?"),
+        ("paragraph", "Yes, for everyone, and it always will be free of charge for people who "
+                      "use it at home, at school or at work, whatever they use it for and "
+                      "however often they use it.")]
+
+
+def test_a_line_of_dashes_longer_than_the_line_above_is_a_separator() -> None:
+    text = "Keep the lid closed while it boils.\n" + "-" * 60 + "\n\nNext part.\n"
+    assert [b.kind for b in layout_plain_text(text)] == ["paragraph", "paragraph"]
+
+
+def test_numbered_lines_set_in_the_running_text_are_list_items() -> None:
+    text = ("1. How do I clean it?\n\n   Cleaning takes ten minutes and needs no tools at all,\n"
+            "   only a cloth, a towel and some patience.\n\n"
+            "   (1) Unplug it and let it cool down for an hour or\n"
+            "   so, then wipe the outside with a damp cloth.\n\n   (2) Dry it with a towel "
+            "before you plug it in again,\n   or leave it to dry overnight.\n")
+    assert [b.kind for b in layout_plain_text(text)] == ["heading", "paragraph", "item", "item"]
+
+
 # -- decoding ---------------------------------------------------------------------------
 
 def test_utf8_with_a_byte_order_mark_is_read_without_it(tmp_path: Path) -> None:

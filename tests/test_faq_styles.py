@@ -34,6 +34,23 @@ EXPECTED_PAIRS = {
         ("My kettle switches itself off before the water boils.", "The thermostat"),
         ("Can I boil milk in the kettle?", "No. Milk burns"),
         ("Is the club open in winter?", "Yes, on Saturday mornings."),
+        ("Can I bring a guest?", "Yes. Guests are welcome"),
+    ],
+    # Plain text: questions running straight into their answers, lines of dashes between
+    # entries, numbered topics above the numbered questions, a contents list.
+    "numbered-run-on.txt": [
+        ("Where do I download Gadget?", "From the project page."),
+        ("The installer stops with this message:", "gadget: cannot write to /opt/gadget"),
+        ("My settings are lost when Gadget restarts, even after I save them twice.",
+         "Check that the settings folder"),
+        ("Can I run two copies of Gadget at once?", "Yes, each with its own settings folder."),
+    ],
+    # Plain text: section numbering mixing topics and questions, a question answered by
+    # its subsection, an answer enumerating "(1)", "(2)".
+    "sectioned-numbering.txt": [
+        ("What is a knot?", "A knot is a tangle"),
+        ("How do I tie a bowline?", "With one hand"),
+        ("How do I untie a jammed knot?", "Push the loops towards each other"),
     ],
     # Plain text: underlined headings, numbered questions under topic headings.
     "underlined.txt": [
@@ -92,6 +109,17 @@ EXPECTED_PAIRS = {
         ("What does it cost?", "Membership is £40 a year"),
         ("Which voices do you need?", "Tenors, always."),
         ("Can I bring a friend?", "Yes, to any open rehearsal."),
+    ],
+    # HTML (DocBook): a table of rows marked "question" and "answer", numbers in cells of
+    # their own, a question showing an error message.
+    "qanda-table.html": [
+        ("Why is the image upside down?", "Because a simple telescope"),
+        ("The focuser slips, like this:", "click... click... thud"),
+    ],
+    # HTML: a list of entries in italics under a "FAQ" heading; a topic among them.
+    "faq-list-items.html": [
+        ("Where do I find the driver?", "On the CD in the box"),
+        ("The printer prints blank pages.", "Replace the ink cartridge"),
     ],
     # HTML: a table of questions and answers, and a table that is only data.
     "question-table.html": [
@@ -160,12 +188,25 @@ def test_an_answer_keeps_its_list() -> None:
     assert pair.answer.splitlines()[1:3] == ["Road tyres: 6 to 8 bar.", "City tyres: 3.5 to 5 bar."]
 
 
-@pytest.mark.parametrize("name", ["numbered-indented.txt", "numbered-headings.md"])
+@pytest.mark.parametrize("name", ["numbered-indented.txt", "numbered-headings.md",
+                                  "numbered-run-on.txt", "sectioned-numbering.txt"])
 def test_a_contents_list_is_neither_a_pair_nor_a_claim(name: str) -> None:
     entries = extract_entries(read_document(STYLES / name))
     questions = [q for q, _ in EXPECTED_PAIRS[name]]
     assert not [e for e in entries if e.kind == "claim" and any(q in e.text for q in questions)]
     assert [e.question for e in entries if e.kind == "qa"] == questions
+
+
+def test_marked_questions_in_a_row_share_the_answer_after_them() -> None:
+    shared = pairs("q-and-a-markers.txt")[-1]
+    assert shared.questions == ("Can I bring a guest?", "Can guests use the club kettles?")
+    assert shared.answer == ("Yes. Guests are welcome at every meeting and may use any kettle "
+                             "on the demonstration table.")
+
+
+def test_a_question_asked_inside_an_answer_leaves_the_answer_whole() -> None:
+    pair = pairs("sphinx-headings.html")[1]
+    assert pair.answer.endswith("Then plant a small tree on its south side.")
 
 
 def test_a_question_asked_outside_the_pages_faqpage_data_is_not_a_pair() -> None:

@@ -130,6 +130,29 @@ def test_html_bold_line_before_a_break_is_a_heading(tmp_path: Path) -> None:
         ("heading", "Can I come late?"), ("paragraph", "Yes, until ten.")]
 
 
+def test_an_element_classed_question_is_one_question_whatever_it_shows(
+        tmp_path: Path) -> None:
+    page = ('<div class="faq-question"><b>It fails like this:</b><pre>error 42</pre>'
+            '<b>or like this.</b></div><div class="faq-answer"><p>Restart it.</p></div>')
+    assert kinds(read(tmp_path, "q.html", page)) == [
+        ("question", "It fails like this:"), ("code", "error 42"),
+        ("paragraph", "or like this."), ("paragraph", "Restart it.")]
+
+
+def test_a_number_in_a_cell_of_its_own_numbers_the_next_block(tmp_path: Path) -> None:
+    page = "<table><tr><td><b>2.1.</b></td><td><div>Why is it red?</div></td></tr></table>"
+    document = read(tmp_path, "n.html", page)
+    assert document.text == "2.1. Why is it red?"
+    assert [(b.text, b.numbered) for b in document.blocks] == [("Why is it red?", True)]
+
+
+def test_an_italic_first_line_of_a_list_item_with_more_below_is_its_title(
+        tmp_path: Path) -> None:
+    page = "<ol><li><em>Paper jams</em><p>Open the back cover.</p></li></ol>"
+    assert kinds(read(tmp_path, "i.html", page)) == [
+        ("heading", "Paper jams"), ("paragraph", "Open the back cover.")]
+
+
 def test_faqpage_questions_missing_from_the_page_are_written_after_it(tmp_path: Path) -> None:
     page = ('<script type="application/ld+json">{"@context": "https://schema.org", "@graph": '
             '[{"@type": "FAQPage", "mainEntity": {"@type": "Question", "name": "Is it free?", '

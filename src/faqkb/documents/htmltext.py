@@ -35,6 +35,7 @@ _TERMS = frozenset({"dt", "summary"})
 _LISTS = frozenset({"ul", "ol", "menu", "dir"})
 _CODE = frozenset({"pre", "listing", "xmp", "plaintext"})
 _BOLD = frozenset({"b", "strong"})
+_ITALIC = frozenset({"i", "em"})
 BLOCK_TAGS = frozenset(
     """address article aside blockquote body caption center dd details dialog div dl dt
     fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html legend
@@ -47,6 +48,10 @@ _BULLETS = ("•", "◦", "▪")
 _SPACE = re.compile(r"[ \t\n\r\f]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _MAX_LABEL_WORDS = 30
+_MAX_MARKED_WORDS = 120  # more than that, and a "question" element holds a whole FAQ
+_BARE_NUMBER = re.compile(r"\(?\d{1,3}(?:\.\d{1,3})*[.)]")
+_CLASS_WORDS = re.compile(r"[a-z0-9]+")
+_QUESTION_CLASS = re.compile(r"(?i)(?:^|[^a-z0-9])question(?:$|[^a-z0-9])")
 _PERMALINK_TEXT = re.compile(r"(?i)^\W*(?:[¶#§]|🔗|link|permalink|(?:back|return|go)\s+to\s+"
                              r"(?:the\s+)?top|top|↑)\W*$")
 
@@ -82,6 +87,8 @@ class TextWriter:
         self.blocks: list[Block] = []
         self._run: list[str] = []
         self._plain_words = False  # the run holds words outside <b>/<strong>
+        self._roman_words = False  # the run holds words outside <b>, <strong>, <i>, <em>
+        self._italic = 0
         self._bold_lead: int | None = None  # where words in bold that open the run end
         self._bold = 0
         self._frames: list[_Frame] = []
@@ -89,6 +96,7 @@ class TextWriter:
         self._lists = 0  # top-level lists begun: items of one list are written line by line
         self._item_list = -1  # the list the last item written belongs to
         self._after_term = False
+        self._numbering = False  # a number was written for the next block
 
     @property
     def text(self) -> str:
@@ -121,6 +129,8 @@ class TextWriter:
         name = tag.name
         if name == "br":
             self._line_break()
+        elif name not in _CODE | _LISTS and _marks_question(tag):
+            self._framed(tag, _Frame("question", _HEADINGS.get(name, BELOW_HEADINGS)))
         elif name in _HEADINGS:
             self._framed(tag, _Frame("heading", _HEADINGS[name]))
         elif name in _TERMS:
@@ -139,6 +149,10 @@ class TextWriter:
             self._bold += 1
             self._children(tag)
             self._bold -= 1
+        elif name in _ITALIC:
+            self._italic += 1
+            self._children(tag)
+            self._italic -= 1
         elif name in BLOCK_TAGS:
             self._flush()
             self._children(tag)
@@ -203,6 +217,8 @@ class TextWriter:
 
     def _inline(self, text: str) -> None:
         text = _SPACE.sub(" ", text)
+        if text.strip() and not self._bold and not self._italic:
+            self._roman_words = True
         if text.strip() and not self._bold and not self._plain_words:
             if "".join(self._run).strip():
                 self._bold_lead = sum(len(piece) for piece in self._run)
@@ -227,9 +243,10 @@ class TextWriter:
 
     def _flush(self, label: bool = False) -> None:
         label = label or self._run_is_label()
+        emphasised = bool(self._run) and not self._roman_words
         run, lead = "".join(self._run), self._bold_lead
         self._run.clear()
-        self._plain_words = False
+        self._plain_words = self._roman_words = False
         self._bold_lead = None
         in_heading = bool(self._frames) and self._frames[-1].kind == "heading"
         # "<b>How do I pay?</b> By card." is a question in bold and its answer.
@@ -237,26 +254,41 @@ class TextWriter:
             self._write_run(run[:lead], asks=True)
             self._write_run(run[lead:])
         else:
-            self._write_run(run, label=label)
+            self._write_run(run, label=label, emphasised=emphasised)
 
-    def _write_run(self, run: str, label: bool = False, asks: bool = False) -> None:
+    def _write_run(self, run: str, label: bool = False, asks: bool = False,
+                   emphasised: bool = False) -> None:
         content = _BLANK_LINES.sub("\n\n", "\n".join(
             line.strip(" \xa0") for line in run.split("\n")).strip("\n"))
         if not content:
+            return
+        if _BARE_NUMBER.fullmatch(content):
+            # A number standing apart ("<td>1.1.</td><td>Question?</td>") numbers what follows.
+            self._emit(self._separator("paragraph") + content)
+            self._numbering = True
             return
         frame = self._frames[-1] if self._frames else None
         item = next((f for f in reversed(self._frames) if f.kind == "item"), None)
         first_in_item = item is not None and not item.used
         marker = self._item_marker()
+        marked = next((f for f in reversed(self._frames) if f.kind == "question"), None)
         kind: BlockKind
-        if frame is not None and frame.kind in {"heading", "paragraph"}:
+        if marked is not None and not marked.used:
+            # The page marks this element as a question: its first words ask it, and the
+            # rest (an error message, "or like this:") is part of what it shows.
+            marked.used = True
+            kind = "question"
+            level = frame.level if frame is not None and frame.kind == "heading" else marked.level
+        elif marked is not None and (frame is None or frame.kind != "heading"):
+            kind, level = "paragraph", 1
+        elif frame is not None and frame.kind in {"heading", "paragraph"}:
             kind, level = frame.kind, frame.level
             self._after_term = frame.term
         elif asks:
             kind, level = "heading", BELOW_HEADINGS
         elif item is not None and first_in_item and not item.answered:
             kind, level = "item", item.level
-        elif label or (first_in_item and content.endswith("?")):
+        elif label or (first_in_item and (content.endswith("?") or emphasised)):
             kind, level = "heading", BELOW_HEADINGS
         elif item is not None and first_in_item:
             kind, level = "item", item.level
@@ -282,7 +314,9 @@ class TextWriter:
     def _write(self, kind: BlockKind, content: str, *, lead: int = 0, trail: int = 0,
                level: int = 1, numbered: bool = False, marker: str = "",
                text: str | None = None, cells: tuple[str, ...] = ()) -> None:
-        self._emit(self._separator(kind) + marker)
+        self._emit((" " if self._numbering else self._separator(kind)) + marker)
+        numbered = numbered or self._numbering
+        self._numbering = False
         start = self._size + lead
         self._emit(content)
         end = self._size - trail
@@ -321,6 +355,14 @@ def _holds_several_blocks(item: Tag) -> bool:
         elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
             inline = inline or bool(child.strip())
     return groups + inline > 1
+
+
+def _marks_question(tag: Tag) -> bool:
+    """True for an element whose class names it a question ("question", "faq-question")."""
+    classes = tag.get("class")
+    tokens = _CLASS_WORDS.findall(" ".join(classes).lower()) if isinstance(classes, list) else []
+    return "question" in tokens and len(tag.get_text(" ").split()) <= _MAX_MARKED_WORDS \
+        and tag.find(class_=_QUESTION_CLASS) is None
 
 
 def _is_layout_table(table: Tag) -> bool:

@@ -10,13 +10,15 @@ Plain text carries its structure in lines and blank lines. Two styles are told a
 Recognised: bullets (``•``, ``-``, ``*``, ...), numbered items (``1.``, ``2)``,
 ``4.12.``), a numbered label and its text on the next line ("1. Gradual
 Progression:" then the advice), short lines standing alone as headings, underlined
-headings (``====`` and ``----`` below the line), ``Q:`` and ``A:`` lines, table rows
-whose cells were glued together when the page was copied ("Muscle strainStrengthening
-exercises"), and a breadcrumb line that ends with the title ("HomeRunning ...Title").
+headings (``====`` and ``----`` below the line; a longer line of dashes only
+separates), ``Q:`` and ``A:`` lines, table rows whose cells were glued together when
+the page was copied (:mod:`.gluedtables`), and a breadcrumb line that ends with the
+title ("HomeRunning ...Title").
 
 In hard-wrapped text, indentation means what it means to a reader: a numbered
-heading's depth follows its numbering ("1." above "1.2."), a line indented under a
-heading belongs to the text under it and is never a heading itself, and lines
+heading's depth follows its numbering ("1." above "1.2.") and a numbered question may
+run straight into its answer, a numbered line set in the running text ("(1) First")
+is a list item, a line indented under a heading belongs to the text under it, and lines
 indented deeper than the running text are code (commands, listings, error output),
 as are runs of short lines that are not sentences ("./configure" then "make").
 Every :class:`~faqkb.models.Block` keeps the exact span of its text.
@@ -27,17 +29,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from faqkb.documents.gluedtables import table_rows
 from faqkb.documents.markers import NUMBER, answer_marker_length, question_marker_length
 from faqkb.models import Block, BlockKind
 
 _BULLET = re.compile(r"([•●▪◦‣∙·○■□➢➤►✓✔\-*–—+])\s+(?=\S)")
 _RULE = re.compile(r"([=\-~^*#+_`'\".:])\1{2,}")
 _MIN_UNDERLINE_SHARE = 0.6
+_MAX_UNDERLINE_SHARE = 1.2
+_UNDERLINE_SLACK = 2
+_MAX_LABEL_WORDS = 6
 _MAX_UNDERLINED_CHARS = 120
 _CODE_INDENT = 2  # deeper than the running text by this much, a line is code
 _SHORT_LINE_SHARE = 0.5
-_GLUE = re.compile(r"(?<=[a-z0-9)\]])(?=[A-Z][a-z])")
-_TAB_CELLS = re.compile(r"\t+| {3,}")
 _HEADING_END_OK = re.compile(r"[\w)\]\"'”’?]$")
 _WORD = re.compile(r"\w+")
 _INTERROGATIVE = re.compile(
@@ -45,11 +49,11 @@ _INTERROGATIVE = re.compile(
 )
 _MAX_HEADING_WORDS = 16
 _MAX_QUESTION_HEADING_WORDS = 30
-_MAX_NUMBERED_QUESTION_WORDS = 40
+_MAX_NUMBERED_QUESTION_WORDS = 60
 _DIGITS = re.compile(r"\d+")
+_ASKS = re.compile(r"\?[\"'”’)\]]*$")
 _MAX_HEADING_CHARS = 200
 _SOFT_LINE = 100
-_MIN_TABLE_ROWS = 3
 
 
 @dataclass(slots=True)
@@ -73,6 +77,7 @@ class _Unit:
     cells: tuple[str, ...] = ()
     header: bool = False
     underline: str = ""  # the character underlining a heading
+    opens_chunk: bool = False
 
 
 def layout_plain_text(text: str) -> list[Block]:
@@ -138,7 +143,7 @@ def _marker(line: _Line) -> tuple[str, int]:
 
 
 def _units(chunk: list[_Line], index: int, hard: bool) -> list[_Unit]:
-    table = _table_rows(chunk)
+    table = table_rows([line.text for line in chunk])
     units: list[_Unit] = []
     i = 0
     while i < len(chunk):
@@ -156,16 +161,17 @@ def _units(chunk: list[_Line], index: int, hard: bool) -> list[_Unit]:
             i += 1
             continue
         kind, body_start = _marker(line)
-        unit = _Unit([line], index, False, kind, body_start)
+        unit = _Unit([line], index, False, kind, body_start, opens_chunk=not units)
         i += 1
-        if kind and line.text.endswith(":") and i < len(chunk) and i not in table:
+        if kind and i < len(chunk) and i not in table and _is_label(line, body_start):
             follower = chunk[i]
-            if not _marker(follower)[0]:
+            if not _marker(follower)[0] and follower.indent <= line.indent:
                 unit.lines.append(follower)
                 unit.label = True
                 i += 1
         if hard:
-            while i < len(chunk) and i not in table and _continues(unit, chunk[i]):
+            while i < len(chunk) and i not in table and _continues(unit, chunk[i]) \
+                    and not (i + 1 < len(chunk) and _underlines(chunk[i + 1], chunk[i])):
                 unit.lines.append(chunk[i])
                 i += 1
         units.append(unit)
@@ -175,56 +181,38 @@ def _units(chunk: list[_Line], index: int, hard: bool) -> list[_Unit]:
 
 
 def _underlines(rule: _Line, line: _Line) -> bool:
+    """True when ``rule`` underlines ``line``; a rule much longer than the line above it
+    is a separator below a paragraph."""
     return bool(_RULE.fullmatch(rule.text)) and not _RULE.fullmatch(line.text) \
         and len(line.text) <= _MAX_UNDERLINED_CHARS \
-        and len(rule.text) >= _MIN_UNDERLINE_SHARE * len(line.text)
+        and _MIN_UNDERLINE_SHARE * len(line.text) <= len(rule.text) \
+        <= _MAX_UNDERLINE_SHARE * len(line.text) + _UNDERLINE_SLACK
+
+
+def _is_label(line: _Line, body_start: int) -> bool:
+    """True for a short numbered or bulleted label ("1. Rest:") whose text follows."""
+    body = line.text[body_start - line.start :]
+    return body.endswith(":") and len(_WORD.findall(body)) <= _MAX_LABEL_WORDS
 
 
 def _continues(unit: _Unit, line: _Line) -> bool:
     if _marker(line)[0] or _RULE.fullmatch(line.text):
         return False
-    first = unit.lines[0]
-    if unit.marker in {"bullet", "number"}:
+    first, last = unit.lines[0], unit.lines[-1]
+    if unit.marker == "number":
+        # A numbered question may run on at its number's own indentation, and its answer
+        # may follow at once: it ends where it asks ("?"), where it leads into what
+        # follows (":", unless the next line finishes asking) or, unindented, where its
+        # sentence ends.
+        if _ASKS.search(last.text) or (last.text.endswith(":") and not _ASKS.search(line.text)):
+            return False
+        return line.indent > first.indent or (line.indent == first.indent
+                                              and not last.text.endswith((".", "!")))
+    if unit.marker == "bullet":
         return line.indent > first.indent
-    return abs(line.indent - unit.lines[-1].indent) < 4
-
-
-def _table_rows(chunk: list[_Line]) -> dict[int, tuple[tuple[str, ...], bool]]:
-    """Rows of tables inside a chunk: runs of short lines with the same number of cells."""
-    splits: list[list[str] | None] = [_cells(line.text) for line in chunk]
-    rows: dict[int, tuple[tuple[str, ...], bool]] = {}
-    i = 0
-    while i < len(chunk):
-        first = splits[i]
-        j = i
-        while j < len(chunk) and (cells := splits[j]) is not None and first is not None \
-                and len(cells) == len(first):
-            j += 1
-        if j - i >= _MIN_TABLE_ROWS:
-            run = [splits[k] or [] for k in range(i, j)]
-            header = _is_title_case_row(run[0]) and not all(_is_title_case_row(r) for r in run)
-            for k, cells in zip(range(i, j), run, strict=True):
-                rows[k] = (tuple(cells), header and k == i)
-            i = j
-        else:
-            i += 1
-    return rows
-
-
-def _cells(text: str) -> list[str] | None:
-    if len(text) > 120 or text[-1] in ".!?:;,":
-        return None
-    cells = [c.strip() for c in _TAB_CELLS.split(text)]
-    if len(cells) < 2:
-        cells = [c.strip() for c in _GLUE.split(text)]
-    if len(cells) < 2 or not all(cells):
-        return None
-    return cells
-
-
-def _is_title_case_row(cells: list[str]) -> bool:
-    words = [w for cell in cells for w in _WORD.findall(cell) if len(w) > 3]
-    return bool(words) and all(w[0].isupper() for w in words)
+    if unit.marker == "qa" and line.indent > first.indent:
+        return True  # an answer's lines hang under the text after its "A:"
+    return abs(line.indent - last.indent) < 4
 
 
 def _looks_like_heading(text: str) -> bool:
@@ -268,8 +256,12 @@ def _classify(units: list[_Unit], text: str, body_indent: int | None) -> list[Bl
                                             or _short_lines(unit, wrap)):
             blocks.append(_code(unit, text))
             continue
-        under_heading = body_indent is not None and heading_indent is not None \
-            and indent > heading_indent and not unit.marker
+        if unit.marker:
+            # A numbered line set in the running text ("(1) First, ...") is a list item.
+            under_heading = body_indent is not None and 0 < body_indent <= indent
+        else:
+            under_heading = body_indent is not None and heading_indent is not None \
+                and indent > heading_indent
         if unit.underline:
             level = underlines.setdefault(unit.underline, len(underlines) + 1)
             block = _underlined(unit, level)
@@ -286,6 +278,21 @@ def _short_lines(unit: _Unit, wrap: int) -> bool:
     return len(unit.lines) >= 2 and all(
         len(line.text) <= wrap * _SHORT_LINE_SHARE and not line.text.endswith((".", "!", "?"))
         for line in unit.lines)
+
+
+def _next_in_list(unit: _Unit, following: _Unit) -> bool:
+    """True when ``following`` is the next item of the numbered list ``unit`` is in, not
+    a numbered subsection ("2.2.1." under "2.2.") or a list inside it."""
+    if following.marker != "number":
+        return False
+    first, after = unit.lines[0], following.lines[0]
+    number = _number(first, unit.body_start)
+    return after.indent <= first.indent and not _number(after, following.body_start).startswith(
+        number + ".")
+
+
+def _number(line: _Line, body_start: int) -> str:
+    return ".".join(_DIGITS.findall(line.text[: body_start - line.start]))
 
 
 def _code(unit: _Unit, text: str) -> Block:
@@ -311,13 +318,16 @@ def _block(unit: _Unit, following: _Unit | None, under_heading: bool = False) ->
         return Block(kind, first.start, last.end, text, cells=unit.cells)
     body = " ".join(line.text for line in unit.lines)
     body = _fold(body[unit.body_start - first.start :])
-    if unit.marker == "number" and not unit.label:
+    if unit.marker == "number" and not unit.label and not under_heading:
         words = len(_WORD.findall(body))
         limit = _MAX_NUMBERED_QUESTION_WORDS if body.endswith("?") \
             else _MAX_QUESTION_HEADING_WORDS
-        if unit.standalone and words <= limit and following is not None \
-                and following.marker != "number":
-            depth = len(_DIGITS.findall(first.text[: unit.body_start - first.start]))
+        # Standing alone, or asking ("?", ":") with its answer on the very next line.
+        asks = unit.opens_chunk and body.endswith(("?", ":")) and following is not None \
+            and following.chunk == unit.chunk and not following.marker
+        if (unit.standalone or asks) and words <= limit and following is not None \
+                and not _next_in_list(unit, following):
+            depth = _number(first, unit.body_start).count(".") + 1
             return Block("heading", unit.body_start, last.end, body, level=1 + depth,
                          numbered=True)
     if unit.marker in {"bullet", "number"}:

@@ -6,7 +6,9 @@
   (:mod:`.questions`), and in a FAQ list (headings of one level, at least half of
   them questions) a statement stands in a question's place too: "4. The installer
   stops halfway." is the entry for that problem. Under a FAQ numbering any sentence
-  counts; unnumbered, only one that ends like a sentence (a topic never does).
+  counts; unnumbered, only one that ends like a sentence (a topic never does). In a
+  document that calls itself a FAQ (its title or a heading says so), one question
+  is enough to make a list of entries a FAQ list.
 - :func:`contents_copies` finds a contents list: a list (or a run of lines) that
   repeats the questions and headings further down. It is navigation; the questions
   count once, where they are answered.
@@ -29,7 +31,15 @@ MIN_QUESTION_SHARE = 0.5
 # least this share of its items do (an entry may be worded a little differently).
 MIN_CONTENTS_LINES = 2
 MIN_CONTENTS_SHARE = 0.5
-_MIN_STATEMENT_WORDS = 5
+_MIN_STATEMENT_WORDS = 3
+_MIN_LEAD_IN_WORDS = 4
+_FAQ = re.compile(r"(?i)\bfaqs?\b|frequently asked questions|questions and answers|\bq ?& ?a\b")
+# What makes a heading a clause rather than a noun phrase: a person or a finite verb.
+_CLAUSE = re.compile(
+    r"(?i)(?<![\w-])(?:i|i['’]m|i['’]ve|my|we|our|you|your|is|are|was|were|isn['’]t|aren['’]t|"
+    r"does|doesn['’]t|do|don['’]t|did|didn['’]t|can['’]t|cannot|won['’]t|will|has|have|"
+    r"had|fails?|returns?|crash(?:es)?|dies|works?|stops?|hangs?)(?![\w'’-])"
+)
 _WORDS = re.compile(r"\w+")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 _LISTING = frozenset({"item", "paragraph", "heading", "question", "row"})
@@ -41,6 +51,7 @@ def asked_blocks(blocks: Sequence[Block]) -> set[int]:
     if declared:
         return declared
     asked = {i for i, block in enumerate(blocks) if is_question_block(block)}
+    asked -= _asked_in_answers(blocks, asked)
     return asked | _statements(blocks, asked)
 
 
@@ -74,6 +85,24 @@ def contents_copies(blocks: Sequence[Block]) -> set[int]:
     return copies
 
 
+def _asked_in_answers(blocks: Sequence[Block], asked: set[int]) -> set[int]:
+    """Lines of prose that ask inside the answer to a question heading ("Have you seen
+    the error above?"): the answer goes on."""
+    inside: set[int] = set()
+    level: int | None = None  # the level of the question heading being answered
+    answered = False
+    for i, block in enumerate(blocks):
+        if block.kind in {"heading", "title", "question"}:
+            if level is None or block.level <= level:
+                level = block.level if i in asked else None
+                answered = False
+        elif block.kind == "paragraph" and i in asked and level is not None and answered:
+            inside.add(i)
+        else:
+            answered = True
+    return inside
+
+
 def question_key(text: str) -> str:
     """A question's words alone: no numbering, marker, case or punctuation."""
     text = text.strip()
@@ -101,18 +130,23 @@ def _statements(blocks: Sequence[Block], asked: set[int]) -> set[int]:
     for i, block in enumerate(blocks):
         if block.kind == "heading":
             lists.setdefault((block.level, block.numbered), []).append(i)
+    share = 0.0 if _calls_itself_a_faq(blocks) else MIN_QUESTION_SHARE
     statements: set[int] = set()
     for (_, numbered), entries in lists.items():
         questions = sum(1 for i in entries if i in asked)
-        if len(entries) >= MIN_FAQ_ENTRIES and questions >= MIN_QUESTION_SHARE * len(entries):
+        if len(entries) >= MIN_FAQ_ENTRIES and questions and questions >= share * len(entries):
             statements.update(i for i in entries if _is_statement(blocks[i].text, numbered))
     return statements
 
 
+def _calls_itself_a_faq(blocks: Sequence[Block]) -> bool:
+    return any(block.kind in {"title", "heading"} and _FAQ.search(block.text) for block in blocks)
+
+
 def _is_statement(text: str, numbered: bool) -> bool:
-    """True for a sentence ("I found a bug."), not a topic ("Installation")."""
-    if text.endswith((".", "!")):
+    """True for a sentence ("I found a bug.", "My program dies like this:"), not a topic
+    ("Installation", "Known limitations of older versions")."""
+    words = len(_WORDS.findall(text))
+    if text.endswith((".", "!")) or (text.endswith(":") and words >= _MIN_LEAD_IN_WORDS):
         return True
-    words = _WORDS.findall(text)
-    return numbered and len(words) >= _MIN_STATEMENT_WORDS \
-        and not all(w[0].isupper() for w in words if len(w) > 3)
+    return numbered and words >= _MIN_STATEMENT_WORDS and bool(_CLAUSE.search(text))

@@ -12,6 +12,8 @@
 - A question that opens a paragraph of prose ("Does Running Cause ...? People may
   have told you...") is part of that answer, not a new pair.
 - A table row of two cells, a question and its answer, is a pair.
+- Marked questions that follow one another ("Q: ... Q: ... A: ...") share the answer
+  after them, and so become one entry.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ def find_pairs(text: str, blocks: Sequence[Block], title: str) -> list[Pair]:
             if block.kind == "heading":
                 section = block.text
             continue
-        answer = _answer_blocks(blocks, i, asked)
+        answer = _answer_blocks(blocks, i, asked) or _shared_answer(blocks, i, asked)
         if answer:
             pairs.append(_pair(text, block.text, block.start, answer, section, i))
     return pairs
@@ -98,6 +100,18 @@ def _answer_blocks(blocks: Sequence[Block], index: int, asked: set[int]) -> list
     while answer and answer[-1].kind == "heading":
         answer.pop()
     return answer
+
+
+def _shared_answer(blocks: Sequence[Block], index: int, asked: set[int]) -> list[Block]:
+    """The answer of the marked questions right after a marked question with none."""
+    following = index + 1
+    while blocks[index].kind == "question" and following < len(blocks) \
+            and blocks[following].kind == "question":
+        answer = _answer_blocks(blocks, following, asked)
+        if answer:
+            return answer
+        following += 1
+    return []
 
 
 def _pair(text: str, question: str, start: int, answer: list[Block], section: str,

@@ -28,6 +28,8 @@ _TOPIC = re.compile(rf"^(?:{_WH})\s+to\b", re.IGNORECASE)
 _WORDS = re.compile(r"\w+")
 _SENTENCE_INSIDE = re.compile(r"[.!?][\"'”’)]*\s+[A-Z]")
 MAX_QUESTION_WORDS = 40
+# A heading may set the scene at length before it asks.
+MAX_HEADING_QUESTION_WORDS = 60
 
 
 def is_question(text: str) -> bool:
@@ -59,7 +61,7 @@ def is_question_block(block: Block) -> bool:
 def _asks_at_end(text: str) -> bool:
     """True for a few sentences that end by asking ("X happens. Is that a bug?")."""
     words = len(_WORDS.findall(text))
-    return text.endswith("?") and 2 <= words <= MAX_QUESTION_WORDS
+    return text.endswith("?") and 2 <= words <= MAX_HEADING_QUESTION_WORDS
 
 
 def opens_as_question(text: str) -> bool:
