@@ -50,7 +50,7 @@ EXPECTED_PAIRS = {
     "sectioned-numbering.txt": [
         ("What is a knot?", "A knot is a tangle"),
         ("How do I tie a bowline?", "With one hand"),
-        ("How do I untie a jammed knot?", "Push the loops towards each other"),
+        ("How do I untie a jammed knot?", "(1) Push the loops towards each other"),
     ],
     # Plain text: underlined headings, numbered questions under topic headings.
     "underlined.txt": [
@@ -181,6 +181,11 @@ def test_an_answer_keeps_its_code_block_whole() -> None:
     assert pair.answer == ("Pass the static flag to the configure script:\n"
                            "./configure --static\nmake\n"
                            "The result runs on any system with the same processor.")
+
+
+def test_an_answer_keeps_the_numbers_of_its_steps() -> None:
+    assert pairs("sectioned-numbering.txt")[2].answer.splitlines()[-1] == (
+        "(2) If that fails, roll the knot under your foot on a hard floor.")
 
 
 def test_an_answer_keeps_its_list() -> None:

@@ -43,6 +43,7 @@ _STOP = frozenset(
     how what why when where which who""".split()
 )
 _WORDS = re.compile(r"[a-z0-9]+")
+_ITEM_NUMBER = re.compile(r"\(?\d{1,3}(?:\.\d{1,3})*[.)]")
 _HEADINGS = {"title", "heading"}
 _CONTENT = {"paragraph", "item", "row", "header_row", "code"}
 _FAQ_TITLE_MAX_ANSWER_BLOCKS = 2
@@ -116,8 +117,17 @@ def _shared_answer(blocks: Sequence[Block], index: int, asked: set[int]) -> list
 
 def _pair(text: str, question: str, start: int, answer: list[Block], section: str,
           index: int) -> Pair:
-    body = "\n".join(block.text for block in answer)
+    body = "\n".join(_answer_line(text, block) for block in answer)
     return Pair(question, body, start, answer[-1].end, section, index)
+
+
+def _answer_line(text: str, block: Block) -> str:
+    """A block of an answer as a line of its text; a numbered item keeps its number
+    ("2. Click Save"), since the order of steps is part of the answer."""
+    if block.kind != "item" or not block.numbered:
+        return block.text
+    marker = text[text.rfind("\n", 0, block.start) + 1 : block.start].strip()
+    return f"{marker} {block.text}" if _ITEM_NUMBER.fullmatch(marker) else block.text
 
 
 def _title_pair(text: str, blocks: Sequence[Block], index: int, asked: set[int]) -> Pair | None:
