@@ -121,6 +121,11 @@ EXPECTED_PAIRS = {
         ("Where do I find the driver?", "On the CD in the box"),
         ("The printer prints blank pages.", "Replace the ink cartridge"),
     ],
+    # HTML: a help-centre page answering the one question of its title, with steps and
+    # a "Was this article helpful?" box.
+    "help-article.html": [
+        ("How do I reset my password?", "You can reset it from the sign-in page"),
+    ],
     # HTML: a table of questions and answers, and a table that is only data.
     "question-table.html": [
         ("Are towels provided?", "Only for members"),
@@ -186,6 +191,13 @@ def test_an_answer_keeps_its_code_block_whole() -> None:
 def test_an_answer_keeps_the_numbers_of_its_steps() -> None:
     assert pairs("sectioned-numbering.txt")[2].answer.splitlines()[-1] == (
         "(2) If that fails, roll the knot under your foot on a hard floor.")
+
+
+def test_a_help_centre_answer_is_the_whole_page_under_its_question() -> None:
+    assert pairs("help-article.html")[0].answer == (
+        "You can reset it from the sign-in page in a minute.\n1. Click Forgot password.\n"
+        "2. Enter your email address.\n3. Follow the link we send you.\n"
+        "The link works for 24 hours.")
 
 
 def test_an_answer_keeps_its_list() -> None:

@@ -8,7 +8,8 @@
   Takeaways") where there is one, else the paragraph that shares most of the
   question's words, later paragraphs preferred. When the title question is followed
   at once by a short answer and further questions, the document is a FAQ list and
-  the title is paired like any other question.
+  the title is paired like any other question; a short page under a question title
+  (a help-centre answer) is its answer.
 - A question that opens a paragraph of prose ("Does Running Cause ...? People may
   have told you...") is part of that answer, not a new pair.
 - A table row of two cells, a question and its answer, is a pair.
@@ -47,6 +48,7 @@ _ITEM_NUMBER = re.compile(r"\(?\d{1,3}(?:\.\d{1,3})*[.)]")
 _HEADINGS = {"title", "heading"}
 _CONTENT = {"paragraph", "item", "row", "header_row", "code"}
 _FAQ_TITLE_MAX_ANSWER_BLOCKS = 2
+_SHORT_ANSWER_CHARS = 1200
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +140,10 @@ def _title_pair(text: str, blocks: Sequence[Block], index: int, asked: set[int])
     following = index + 1 + len(direct)
     if 0 < len(direct) <= _FAQ_TITLE_MAX_ANSWER_BLOCKS and following < len(blocks) \
             and following in asked:
+        return _pair(text, question, blocks[index].start, direct, "", index)
+    # A short page under a question (a help-centre answer) answers it from the start.
+    if direct and following >= len(blocks) and \
+            sum(len(block.text) for block in direct) <= _SHORT_ANSWER_CHARS:
         return _pair(text, question, blocks[index].start, direct, "", index)
     passage = _conclusion(text, blocks) or _summary(blocks) or _best_paragraph(text, blocks,
                                                                               question)
