@@ -214,6 +214,10 @@ def test_a_contents_list_is_neither_a_pair_nor_a_claim(name: str) -> None:
     assert [e.question for e in entries if e.kind == "qa"] == questions
 
 
+def test_a_contents_lists_heading_heads_no_section() -> None:
+    assert {p.heading for p in pairs("numbered-headings.md")} == {""}
+
+
 def test_marked_questions_in_a_row_share_the_answer_after_them() -> None:
     shared = pairs("q-and-a-markers.txt")[-1]
     assert shared.questions == ("Can I bring a guest?", "Can guests use the club kettles?")

@@ -72,6 +72,10 @@ def contents_copies(blocks: Sequence[Block]) -> set[int]:
         listed = [i for i in group if repeats(i)]
         if len(listed) >= MIN_CONTENTS_LINES and len(listed) >= MIN_CONTENTS_SHARE * len(group):
             copies.update(group)
+            # ...and its own heading ("Table of Contents"), which heads no section.
+            above = group[0] - 1
+            if above >= 0 and blocks[above].kind == "heading" and above not in asked:
+                copies.add(above)
     run: list[int] = []
     for i, block in enumerate(blocks):
         if block.kind in _LISTING and repeats(i):
