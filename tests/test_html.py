@@ -191,6 +191,11 @@ def test_binary_html_is_refused(tmp_path: Path) -> None:
         read(tmp_path, "photo.html", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01")
 
 
+def test_markup_nested_beyond_reason_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(DocumentError, match="deep.html: nested too deeply"):
+        read(tmp_path, "deep.html", "<p>" + "<b>" * 1000 + "bold" + "</b>" * 1000)
+
+
 def test_an_undecodable_file_is_skipped_and_the_rest_are_read(tmp_path: Path) -> None:
     (tmp_path / "good.html").write_text("<h2>Open?</h2><p>Yes.</p>", encoding="utf-8")
     (tmp_path / "bad.html").write_bytes(b"\x00\x01binary")

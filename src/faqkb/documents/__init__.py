@@ -138,6 +138,8 @@ def read_document(path: Path, name: str | None = None) -> Document:
         layout = read(raw)
     except DocumentError as exc:
         raise DocumentError(f"{name}: {exc}") from None
+    except RecursionError:
+        raise DocumentError(f"{name}: nested too deeply to read") from None
     return Document(
         name=name,
         text=layout.text,
