@@ -47,7 +47,7 @@ _Reader = Callable[[bytes], Layout]
 
 def _read_plain_text(raw: bytes) -> Layout:
     text, encoding = decode_bytes(raw)
-    return Layout(text, encoding, mark_questions(text, layout_plain_text(text)))
+    return Layout(text, encoding, tuple(mark_questions(text, layout_plain_text(text))))
 
 
 _READERS: dict[str, tuple[str, _Reader]] = {
@@ -145,7 +145,7 @@ def read_document(path: Path, name: str | None = None) -> Document:
         text=layout.text,
         title=_title(layout, path),
         format=fmt,
-        blocks=tuple(layout.blocks),
+        blocks=layout.blocks,
         fingerprint=hashlib.sha256(raw).hexdigest(),
         encoding=layout.encoding,
     )

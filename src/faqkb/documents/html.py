@@ -30,7 +30,7 @@ from faqkb.documents.schema import faq_page_items, place_faq_items
 from faqkb.models import Block
 
 _INVISIBLE = ["head", "script", "style", "noscript", "template", "iframe", "object",
-              "embed", "svg", "math", "canvas", "video", "audio", "map", "input", "select",
+              "embed", "svg", "canvas", "video", "audio", "map", "input", "select",
               "textarea", "option", "datalist"]
 _CHROME_TAGS = frozenset({"nav", "aside", "footer", "form", "dialog"})
 _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search",
@@ -79,7 +79,7 @@ def layout_html(markup: str, encoding: str = "utf-8") -> Layout:
     place_faq_items(writer, items)
     blocks = mark_questions(writer.text, _with_title(writer.blocks))
     title = next((b.text for b in blocks if b.kind == "title"), fold(page_title))
-    return Layout(writer.text, encoding, blocks, title)
+    return Layout(writer.text, encoding, tuple(blocks), title)
 
 
 def _content_root(soup: BeautifulSoup) -> Tag:

@@ -13,8 +13,10 @@ removed) the way a browser lays it out, and writes the text a reader sees:
 Each block written becomes a :class:`~faqkb.models.Block` whose span holds exactly its
 words: bullets, numbers ("7.1.") and permalink marks stay outside it. Definition
 terms (``<dt>``), ``<summary>`` and bold lines standing alone ("**How do I…?**") are
-headings below every ``<h6>``; so is the question that opens a list item whose
-answer follows inside the item.
+headings below every ``<h6>``; so is the question (or italic title) that opens a list
+item whose answer follows inside the item. An element classed as a question
+(``class="faq-question"``) is one ``question`` block, and a number in a cell of its
+own ("1.1.") numbers the block after it.
 """
 
 from __future__ import annotations
@@ -66,14 +68,15 @@ def parse_html(markup: str) -> BeautifulSoup:
 
 @dataclass(slots=True)
 class _Frame:
-    """An element whose blocks take their kind from it: a heading or a list item."""
+    """An element whose blocks take their kind from it: a heading, a list item, a table
+    caption, or an element the page classes as a question."""
 
     kind: BlockKind
     level: int
     numbered: bool = False
     marker: str = ""
     indent: int = 0
-    used: bool = False  # the item's first block (which carries its marker) is written
+    used: bool = False  # its first block (an item's carries the marker) is written
     answered: bool = False  # the item holds more blocks after its first one
     term: bool = False  # a <dt>: its definition follows on the next line
 

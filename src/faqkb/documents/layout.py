@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from faqkb.documents.markers import answer_marker_length, question_marker_length
 from faqkb.models import Block
@@ -27,7 +27,7 @@ class Layout:
 
     text: str
     encoding: str
-    blocks: list[Block] = field(default_factory=list)
+    blocks: tuple[Block, ...] = ()
     title: str = ""
 
 
