@@ -100,6 +100,93 @@ def test_every_block_span_points_at_its_text() -> None:
         assert " ".join(text[block.start:block.end].split()) == block.text
 
 
+# -- FAQ styles in plain text -----------------------------------------------------------
+
+HARD_WRAPPED = """\
+1. Why does the build fail?
+
+   The compiler cannot find the library.  Install it first, with the
+   package manager of your system or from source, and then run the
+   build again, as shown below, from the top folder:
+
+       make clean
+       make
+
+   See the manual
+
+   It comes with the program and covers the other errors as well.
+"""
+
+
+def test_q_and_a_markers_make_a_question_and_its_answer(tmp_path: Path) -> None:
+    path = write(tmp_path, "qa.txt", "Club notes\n\nQ: Is parking free?\nA: Yes, after six.\n")
+    assert [(b.kind, b.text) for b in read_document(path).blocks][1:] == [
+        ("question", "Is parking free?"), ("paragraph", "Yes, after six.")]
+
+
+def test_a_q_marker_without_a_question_or_an_answer_is_plain_text(tmp_path: Path) -> None:
+    path = write(tmp_path, "report.txt", "Results\n\nQ3: sales grew by a tenth overall.\n")
+    assert [(b.kind, b.text) for b in read_document(path).blocks][1:] == [
+        ("paragraph", "Q3: sales grew by a tenth overall.")]
+
+
+def test_underlines_make_headings_with_levels_in_order_of_appearance() -> None:
+    text = "Guide\n=====\n\nTopic\n-----\n\nA sentence of text under the topic.\n\nOther\n-----\n"
+    assert [(b.kind, b.text, b.level) for b in layout_plain_text(text)] == [
+        ("title", "Guide", 0), ("heading", "Topic", 2),
+        ("paragraph", "A sentence of text under the topic.", 1), ("heading", "Other", 2)]
+
+
+def test_numbered_headings_are_as_deep_as_their_numbering() -> None:
+    text = "1. General\n\nAbout the club.\n\n1.1. Who runs it?\n\nThe members do.\n"
+    assert [(b.text, b.level) for b in layout_plain_text(text) if b.kind == "heading"] == [
+        ("General", 2), ("Who runs it?", 3)]
+
+
+def test_lines_indented_deeper_than_the_text_are_code() -> None:
+    blocks = layout_plain_text(HARD_WRAPPED)
+    assert ("code", "make clean\nmake") in [(b.kind, b.text) for b in blocks]
+
+
+def test_a_short_line_indented_under_a_heading_is_not_a_heading() -> None:
+    assert [b.kind for b in layout_plain_text(HARD_WRAPPED)] == [
+        "heading", "paragraph", "code", "paragraph", "paragraph"]
+
+
+def test_short_lines_that_are_not_sentences_are_code() -> None:
+    text = ("1. How do I build it?\n\n   Run these commands in the top folder of the source "
+            "tree,\n   one after the other, in the order shown here, and wait\n   for each "
+            "of them to finish before you start the next:\n\n   ./configure\n   make\n")
+    assert layout_plain_text(text)[-1].kind == "code"
+
+
+def test_a_numbered_question_may_run_straight_into_its_answer() -> None:
+    text = ("1. Is it free? \nYes, for everyone, and it always will be free of charge for\n"
+            "people who use it at home, at school or at work, whatever\n"
+            "they use it for and however often they use it.\n\n"
+            "2. Is it safe? \nYes. It has been checked by three independent reviewers and\n"
+            "by thousands of users.\n")
+    assert [(b.kind, b.text) for b in layout_plain_text(text)][:2] == [
+        ("heading", "Is it free?"),
+        ("paragraph", "Yes, for everyone, and it always will be free of charge for people who "
+                      "use it at home, at school or at work, whatever they use it for and "
+                      "however often they use it.")]
+
+
+def test_a_line_of_dashes_longer_than_the_line_above_is_a_separator() -> None:
+    text = "Keep the lid closed while it boils.\n" + "-" * 60 + "\n\nNext part.\n"
+    assert [b.kind for b in layout_plain_text(text)] == ["paragraph", "paragraph"]
+
+
+def test_numbered_lines_set_in_the_running_text_are_list_items() -> None:
+    text = ("1. How do I clean it?\n\n   Cleaning takes ten minutes and needs no tools at all,\n"
+            "   only a cloth, a towel and some patience.\n\n"
+            "   (1) Unplug it and let it cool down for an hour or\n"
+            "   so, then wipe the outside with a damp cloth.\n\n   (2) Dry it with a towel "
+            "before you plug it in again,\n   or leave it to dry overnight.\n")
+    assert [b.kind for b in layout_plain_text(text)] == ["heading", "paragraph", "item", "item"]
+
+
 # -- decoding ---------------------------------------------------------------------------
 
 def test_utf8_with_a_byte_order_mark_is_read_without_it(tmp_path: Path) -> None:
@@ -141,7 +228,8 @@ def test_discovery_reports_unsupported_formats(tmp_path: Path) -> None:
     write(tmp_path, "scan.pdf", b"%PDF-1.4")
     paths, warnings = discover(tmp_path)
     assert paths == [] and warnings == [
-        "scan.pdf: skipped, not a supported format (.txt, .text)"]
+        "scan.pdf: skipped, not a supported format "
+        "(.txt, .text, .md, .markdown, .html, .htm, .xhtml, .rst)"]
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks on this platform")

@@ -24,6 +24,7 @@ KINDS: tuple[Kind, ...] = ("qa", "claim")
 BlockKind = Literal[
     "title",  # the document's own title
     "heading",  # a section heading (a question may stand as a heading)
+    "question",  # a question the document marks as one ("Q:", schema.org FAQPage data)
     "paragraph",  # running prose
     "item",  # a bullet point or numbered item
     "row",  # a table row
@@ -38,8 +39,12 @@ class Block:
     """A structural piece of a document: ``document.text[start:end]`` is its source.
 
     ``text`` is the block's content as clean text (markers such as bullets removed,
-    white space folded). ``level`` is a heading's depth (1 is the top) or a list
-    item's nesting depth. ``cells`` holds a table row's cells.
+    white space folded; a code block keeps its lines). ``level`` is a heading's depth
+    (1 is the top, 6 the deepest HTML heading, 7 a heading under all of those: a
+    definition term, a ``<summary>``, a bold line standing alone, a ``Q:`` line) or a
+    list item's nesting depth.
+    ``cells`` holds a table row's cells. ``numbered`` says that a heading or an item
+    carried a number ("4.", "7.12.") that ``text`` leaves out.
     """
 
     kind: BlockKind

@@ -6,7 +6,8 @@
   anything that looks meant for it.
 - :func:`read_document` turns one file into a :class:`~faqkb.models.Document`: it
   decodes the bytes (:mod:`.encoding`), derives the text and lays it out in blocks
-  (:mod:`.plaintext`), and finds the title.
+  with the reader for its format (:mod:`.plaintext`, :mod:`.markdown`, :mod:`.html`,
+  :mod:`.rst`), and finds the title.
 - :func:`load_documents` does both for a whole folder, collecting a warning for each
   file it could not read instead of failing.
 
@@ -23,9 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from faqkb.documents.encoding import decode_bytes
+from faqkb.documents.html import read_html
+from faqkb.documents.layout import Layout, mark_questions
+from faqkb.documents.markdown import read_markdown
 from faqkb.documents.plaintext import layout_plain_text
+from faqkb.documents.rst import read_rst
 from faqkb.errors import DocumentError, KnowledgeBaseError
-from faqkb.models import Block, Document
+from faqkb.models import Document
 
 __all__ = [
     "CONFIG_FILES",
@@ -37,17 +42,23 @@ __all__ = [
     "scan",
 ]
 
-_Reader = Callable[[bytes], tuple[str, str, list[Block]]]
+_Reader = Callable[[bytes], Layout]
 
 
-def _read_plain_text(raw: bytes) -> tuple[str, str, list[Block]]:
+def _read_plain_text(raw: bytes) -> Layout:
     text, encoding = decode_bytes(raw)
-    return text, encoding, layout_plain_text(text)
+    return Layout(text, encoding, tuple(mark_questions(text, layout_plain_text(text))))
 
 
 _READERS: dict[str, tuple[str, _Reader]] = {
     ".txt": ("text", _read_plain_text),
     ".text": ("text", _read_plain_text),
+    ".md": ("markdown", read_markdown),
+    ".markdown": ("markdown", read_markdown),
+    ".html": ("html", read_html),
+    ".htm": ("html", read_html),
+    ".xhtml": ("html", read_html),
+    ".rst": ("rst", read_rst),
 }
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_READERS)
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
@@ -124,17 +135,19 @@ def read_document(path: Path, name: str | None = None) -> Document:
         raise DocumentError(f"{name}: cannot read the file ({exc.strerror or exc})") from None
     fmt, read = reader
     try:
-        text, encoding, blocks = read(raw)
+        layout = read(raw)
     except DocumentError as exc:
         raise DocumentError(f"{name}: {exc}") from None
+    except RecursionError:
+        raise DocumentError(f"{name}: nested too deeply to read") from None
     return Document(
         name=name,
-        text=text,
-        title=_title(blocks, path),
+        text=layout.text,
+        title=_title(layout, path),
         format=fmt,
-        blocks=tuple(blocks),
+        blocks=layout.blocks,
         fingerprint=hashlib.sha256(raw).hexdigest(),
-        encoding=encoding,
+        encoding=layout.encoding,
     )
 
 
@@ -179,11 +192,13 @@ def _inside(path: Path, root: Path, warnings: list[str]) -> bool:
     return True
 
 
-def _title(blocks: list[Block], path: Path) -> str:
-    for block in blocks:
+def _title(layout: Layout, path: Path) -> str:
+    for block in layout.blocks:
         if block.kind == "title":
             return block.text
-    for block in blocks:
+    if layout.title:
+        return layout.title
+    for block in layout.blocks:
         if block.kind in {"paragraph", "item"}:
             return _first_sentence(block.text)
     return path.stem

@@ -9,9 +9,18 @@ Plain text carries its structure in lines and blank lines. Two styles are told a
 
 Recognised: bullets (``•``, ``-``, ``*``, ...), numbered items (``1.``, ``2)``,
 ``4.12.``), a numbered label and its text on the next line ("1. Gradual
-Progression:" then the advice), short lines standing alone as headings, table rows
-whose cells were glued together when the page was copied ("Muscle strainStrengthening
-exercises"), and a breadcrumb line that ends with the title ("HomeRunning ...Title").
+Progression:" then the advice), short lines standing alone as headings, underlined
+headings (``====`` and ``----`` below the line; a longer line of dashes only
+separates), ``Q:`` and ``A:`` lines, table rows whose cells were glued together when
+the page was copied (:mod:`.gluedtables`), and a breadcrumb line that ends with the
+title ("HomeRunning ...Title").
+
+In hard-wrapped text, indentation means what it means to a reader: a numbered
+heading's depth follows its numbering ("1." above "1.2.") and a numbered question may
+run straight into its answer, a numbered line set in the running text ("(1) First")
+is a list item, a line indented under a heading belongs to the text under it, and lines
+indented deeper than the running text are code (commands, listings, error output),
+as are runs of short lines that are not sentences ("./configure" then "make").
 Every :class:`~faqkb.models.Block` keeps the exact span of its text.
 """
 
@@ -20,12 +29,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from faqkb.documents.gluedtables import table_rows
+from faqkb.documents.markers import NUMBER, answer_marker_length, question_marker_length
 from faqkb.models import Block, BlockKind
 
 _BULLET = re.compile(r"([•●▪◦‣∙·○■□➢➤►✓✔\-*–—+])\s+(?=\S)")
-_NUMBER = re.compile(r"(?:\(?\d{1,3}(?:\.\d{1,3})*[.)]|\d{1,3}(?:\.\d{1,3})+(?=\s+[A-Z]))\s+(?=\S)")
-_GLUE = re.compile(r"(?<=[a-z0-9)\]])(?=[A-Z][a-z])")
-_TAB_CELLS = re.compile(r"\t+| {3,}")
+_RULE = re.compile(r"([=\-~^*#+_`'\".:])\1{2,}")
+_MIN_UNDERLINE_SHARE = 0.6
+_MAX_UNDERLINE_SHARE = 1.2
+_UNDERLINE_SLACK = 2
+_MAX_LABEL_WORDS = 6
+_MAX_UNDERLINED_CHARS = 120
+_CODE_INDENT = 2  # deeper than the running text by this much, a line is code
+_SHORT_LINE_SHARE = 0.5
 _HEADING_END_OK = re.compile(r"[\w)\]\"'”’?]$")
 _WORD = re.compile(r"\w+")
 _INTERROGATIVE = re.compile(
@@ -33,9 +49,11 @@ _INTERROGATIVE = re.compile(
 )
 _MAX_HEADING_WORDS = 16
 _MAX_QUESTION_HEADING_WORDS = 30
+_MAX_NUMBERED_QUESTION_WORDS = 60
+_DIGITS = re.compile(r"\d+")
+_ASKS = re.compile(r"\?[\"'”’)\]]*$")
 _MAX_HEADING_CHARS = 200
 _SOFT_LINE = 100
-_MIN_TABLE_ROWS = 3
 
 
 @dataclass(slots=True)
@@ -53,11 +71,13 @@ class _Unit:
     lines: list[_Line]
     chunk: int
     standalone: bool
-    marker: str = ""  # "bullet" | "number" | ""
+    marker: str = ""  # "bullet" | "number" | "qa" (a Q: or A: line) | ""
     body_start: int = 0
     label: bool = False
     cells: tuple[str, ...] = ()
     header: bool = False
+    underline: str = ""  # the character underlining a heading
+    opens_chunk: bool = False
 
 
 def layout_plain_text(text: str) -> list[Block]:
@@ -67,7 +87,7 @@ def layout_plain_text(text: str) -> list[Block]:
     units: list[_Unit] = []
     for index, chunk in enumerate(chunks):
         units.extend(_units(chunk, index, hard))
-    blocks = _classify(units)
+    blocks = _classify(units, text, _body_indent(units) if hard else None)
     return _with_title(blocks, text)
 
 
@@ -113,7 +133,9 @@ def _is_hard_wrapped(chunks: list[list[_Line]]) -> bool:
 
 
 def _marker(line: _Line) -> tuple[str, int]:
-    for kind, pattern in (("bullet", _BULLET), ("number", _NUMBER)):
+    if question_marker_length(line.text) or answer_marker_length(line.text):
+        return "qa", line.start  # the marker stays in the block until it is resolved
+    for kind, pattern in (("bullet", _BULLET), ("number", NUMBER)):
         match = pattern.match(line.text)
         if match:
             return kind, line.start + match.end()
@@ -121,27 +143,35 @@ def _marker(line: _Line) -> tuple[str, int]:
 
 
 def _units(chunk: list[_Line], index: int, hard: bool) -> list[_Unit]:
-    table = _table_rows(chunk)
+    table = table_rows([line.text for line in chunk])
     units: list[_Unit] = []
     i = 0
     while i < len(chunk):
         line = chunk[i]
+        if _RULE.fullmatch(line.text):
+            i += 1  # a separator, or the line over a heading
+            continue
+        if i + 1 < len(chunk) and i not in table and _underlines(chunk[i + 1], line):
+            units.append(_Unit([line], index, True, underline=chunk[i + 1].text[0]))
+            i += 2
+            continue
         if i in table:
             cells, header = table[i]
             units.append(_Unit([line], index, False, cells=cells, header=header))
             i += 1
             continue
         kind, body_start = _marker(line)
-        unit = _Unit([line], index, False, kind, body_start)
+        unit = _Unit([line], index, False, kind, body_start, opens_chunk=not units)
         i += 1
-        if kind and line.text.endswith(":") and i < len(chunk) and i not in table:
+        if kind and i < len(chunk) and i not in table and _is_label(line, body_start):
             follower = chunk[i]
-            if not _marker(follower)[0]:
+            if not _marker(follower)[0] and follower.indent <= line.indent:
                 unit.lines.append(follower)
                 unit.label = True
                 i += 1
         if hard:
-            while i < len(chunk) and i not in table and _continues(unit, chunk[i]):
+            while i < len(chunk) and i not in table and _continues(unit, chunk[i]) \
+                    and not (i + 1 < len(chunk) and _underlines(chunk[i + 1], chunk[i])):
                 unit.lines.append(chunk[i])
                 i += 1
         units.append(unit)
@@ -150,51 +180,39 @@ def _units(chunk: list[_Line], index: int, hard: bool) -> list[_Unit]:
     return units
 
 
+def _underlines(rule: _Line, line: _Line) -> bool:
+    """True when ``rule`` underlines ``line``; a rule much longer than the line above it
+    is a separator below a paragraph."""
+    return bool(_RULE.fullmatch(rule.text)) and not _RULE.fullmatch(line.text) \
+        and len(line.text) <= _MAX_UNDERLINED_CHARS \
+        and _MIN_UNDERLINE_SHARE * len(line.text) <= len(rule.text) \
+        <= _MAX_UNDERLINE_SHARE * len(line.text) + _UNDERLINE_SLACK
+
+
+def _is_label(line: _Line, body_start: int) -> bool:
+    """True for a short numbered or bulleted label ("1. Rest:") whose text follows."""
+    body = line.text[body_start - line.start :]
+    return body.endswith(":") and len(_WORD.findall(body)) <= _MAX_LABEL_WORDS
+
+
 def _continues(unit: _Unit, line: _Line) -> bool:
-    if _marker(line)[0]:
+    if _marker(line)[0] or _RULE.fullmatch(line.text):
         return False
-    first = unit.lines[0]
-    if unit.marker:
+    first, last = unit.lines[0], unit.lines[-1]
+    if unit.marker == "number":
+        # A numbered question may run on at its number's own indentation, and its answer
+        # may follow at once: it ends where it asks ("?"), where it leads into what
+        # follows (":", unless the next line finishes asking) or, unindented, where its
+        # sentence ends.
+        if _ASKS.search(last.text) or (last.text.endswith(":") and not _ASKS.search(line.text)):
+            return False
+        return line.indent > first.indent or (line.indent == first.indent
+                                              and not last.text.endswith((".", "!")))
+    if unit.marker == "bullet":
         return line.indent > first.indent
-    return abs(line.indent - unit.lines[-1].indent) < 4
-
-
-def _table_rows(chunk: list[_Line]) -> dict[int, tuple[tuple[str, ...], bool]]:
-    """Rows of tables inside a chunk: runs of short lines with the same number of cells."""
-    splits: list[list[str] | None] = [_cells(line.text) for line in chunk]
-    rows: dict[int, tuple[tuple[str, ...], bool]] = {}
-    i = 0
-    while i < len(chunk):
-        first = splits[i]
-        j = i
-        while j < len(chunk) and (cells := splits[j]) is not None and first is not None \
-                and len(cells) == len(first):
-            j += 1
-        if j - i >= _MIN_TABLE_ROWS:
-            run = [splits[k] or [] for k in range(i, j)]
-            header = _is_title_case_row(run[0]) and not all(_is_title_case_row(r) for r in run)
-            for k, cells in zip(range(i, j), run, strict=True):
-                rows[k] = (tuple(cells), header and k == i)
-            i = j
-        else:
-            i += 1
-    return rows
-
-
-def _cells(text: str) -> list[str] | None:
-    if len(text) > 120 or text[-1] in ".!?:;,":
-        return None
-    cells = [c.strip() for c in _TAB_CELLS.split(text)]
-    if len(cells) < 2:
-        cells = [c.strip() for c in _GLUE.split(text)]
-    if len(cells) < 2 or not all(cells):
-        return None
-    return cells
-
-
-def _is_title_case_row(cells: list[str]) -> bool:
-    words = [w for cell in cells for w in _WORD.findall(cell) if len(w) > 3]
-    return bool(words) and all(w[0].isupper() for w in words)
+    if unit.marker == "qa" and line.indent > first.indent:
+        return True  # an answer's lines hang under the text after its "A:"
+    return abs(line.indent - last.indent) < 4
 
 
 def _looks_like_heading(text: str) -> bool:
@@ -212,15 +230,87 @@ def _looks_like_heading(text: str) -> bool:
     )
 
 
-def _classify(units: list[_Unit]) -> list[Block]:
+def _body_indent(units: list[_Unit]) -> int:
+    """The indentation of most running text (hard-wrapped documents only)."""
+    counts: dict[int, int] = {}
+    for unit in units:
+        if not unit.marker and not unit.cells and not unit.underline:
+            for line in unit.lines:
+                counts[line.indent] = counts.get(line.indent, 0) + 1
+    return max(counts, key=lambda indent: (counts[indent], -indent)) if counts else 0
+
+
+def _classify(units: list[_Unit], text: str, body_indent: int | None) -> list[Block]:
+    """Blocks for ``units``; ``body_indent`` is given for hard-wrapped text only."""
     blocks: list[Block] = []
+    underlines: dict[str, int] = {}
+    heading_indent: int | None = None
+    wrap = max((len(line.text) + line.indent for unit in units for line in unit.lines),
+               default=0)
     for i, unit in enumerate(units):
         following = units[i + 1] if i + 1 < len(units) else None
-        blocks.append(_block(unit, following))
+        indent = unit.lines[0].indent
+        # A document does not open with code: an indented first line is a centred title.
+        if body_indent is not None and blocks and not unit.marker and not unit.cells \
+                and not unit.underline and (indent >= body_indent + _CODE_INDENT
+                                            or _short_lines(unit, wrap)):
+            blocks.append(_code(unit, text))
+            continue
+        if unit.marker:
+            # A numbered line set in the running text ("(1) First, ...") is a list item.
+            under_heading = body_indent is not None and 0 < body_indent <= indent
+        else:
+            under_heading = body_indent is not None and heading_indent is not None \
+                and indent > heading_indent
+        if unit.underline:
+            level = underlines.setdefault(unit.underline, len(underlines) + 1)
+            block = _underlined(unit, level)
+        else:
+            block = _block(unit, following, under_heading)
+        if block.kind == "heading":
+            heading_indent = indent
+        blocks.append(block)
     return blocks
 
 
-def _block(unit: _Unit, following: _Unit | None) -> Block:
+def _short_lines(unit: _Unit, wrap: int) -> bool:
+    """True for lines that stop short of the wrap width without ending a sentence."""
+    return len(unit.lines) >= 2 and all(
+        len(line.text) <= wrap * _SHORT_LINE_SHARE and not line.text.endswith((".", "!", "?"))
+        for line in unit.lines)
+
+
+def _next_in_list(unit: _Unit, following: _Unit) -> bool:
+    """True when ``following`` is the next item of the numbered list ``unit`` is in, not
+    a numbered subsection ("2.2.1." under "2.2.") or a list inside it."""
+    if following.marker != "number":
+        return False
+    first, after = unit.lines[0], following.lines[0]
+    number = _number(first, unit.body_start)
+    return after.indent <= first.indent and not _number(after, following.body_start).startswith(
+        number + ".")
+
+
+def _number(line: _Line, body_start: int) -> str:
+    return ".".join(_DIGITS.findall(line.text[: body_start - line.start]))
+
+
+def _code(unit: _Unit, text: str) -> Block:
+    first, last = unit.lines[0], unit.lines[-1]
+    margin = min(line.indent for line in unit.lines)
+    lines = [" " * (line.indent - margin) + line.text for line in unit.lines]
+    return Block("code", first.start, last.end, "\n".join(lines))
+
+
+def _underlined(unit: _Unit, level: int) -> Block:
+    line = unit.lines[0]
+    match = NUMBER.match(line.text)
+    start = line.start + (match.end() if match else 0)
+    return Block("heading", start, line.end, _fold(line.text[start - line.start :]), level=level,
+                 numbered=match is not None)
+
+
+def _block(unit: _Unit, following: _Unit | None, under_heading: bool = False) -> Block:
     first, last = unit.lines[0], unit.lines[-1]
     if unit.cells:
         kind: BlockKind = "header_row" if unit.header else "row"
@@ -228,15 +318,23 @@ def _block(unit: _Unit, following: _Unit | None) -> Block:
         return Block(kind, first.start, last.end, text, cells=unit.cells)
     body = " ".join(line.text for line in unit.lines)
     body = _fold(body[unit.body_start - first.start :])
-    if unit.marker == "number" and not unit.label:
-        heading_like = unit.standalone and len(_WORD.findall(body)) <= _MAX_QUESTION_HEADING_WORDS
-        if heading_like and following is not None and following.marker != "number":
-            return Block("heading", unit.body_start, last.end, body, level=2, numbered=True)
-    if unit.marker:
+    if unit.marker == "number" and not unit.label and not under_heading:
+        words = len(_WORD.findall(body))
+        limit = _MAX_NUMBERED_QUESTION_WORDS if body.endswith("?") \
+            else _MAX_QUESTION_HEADING_WORDS
+        # Standing alone, or asking ("?", ":") with its answer on the very next line.
+        asks = unit.opens_chunk and body.endswith(("?", ":")) and following is not None \
+            and following.chunk == unit.chunk and not following.marker
+        if (unit.standalone or asks) and words <= limit and following is not None \
+                and not _next_in_list(unit, following):
+            depth = _number(first, unit.body_start).count(".") + 1
+            return Block("heading", unit.body_start, last.end, body, level=1 + depth,
+                         numbered=True)
+    if unit.marker in {"bullet", "number"}:
         level = 1 + first.indent // 2
         return Block("item", unit.body_start, last.end, body, level=level,
                      numbered=unit.marker == "number")
-    if len(unit.lines) == 1 and _looks_like_heading(body):
+    if len(unit.lines) == 1 and not under_heading and _looks_like_heading(body):
         leads = following is not None and following.chunk == unit.chunk \
             and len(following.lines[0].text) >= 2 * len(body)
         if unit.standalone or leads:

@@ -4,8 +4,9 @@ records, each with the exact span of the document's text it came from.
 The parts, in the order they run:
 
 - :mod:`.boilerplate` drops page chrome and promotion, and judges rhetoric;
-- :mod:`.pairs` finds question-and-answer pairs (:mod:`.questions` tells a question
-  from a topic);
+- :mod:`.faqlists` drops contents lists and tells which blocks ask the questions
+  (:mod:`.questions` tells a question from a topic);
+- :mod:`.pairs` finds question-and-answer pairs;
 - :mod:`.claims` cuts the remaining prose, lists and tables into claims
   (:mod:`.sentences` splits sentences, run-together ones included).
 
@@ -22,6 +23,7 @@ from collections.abc import Sequence
 
 from faqkb.extract.boilerplate import boilerplate_blocks
 from faqkb.extract.claims import block_claims
+from faqkb.extract.faqlists import contents_copies
 from faqkb.extract.pairs import Pair, find_pairs
 from faqkb.extract.questions import is_question_block
 from faqkb.models import Block, Document, Entry, Kind
@@ -33,6 +35,8 @@ def extract_entries(document: Document) -> list[Entry]:
     """Every Q&A pair and claim of ``document``, pairs first, each in document order."""
     noise = boilerplate_blocks(document.blocks)
     blocks = [b for i, b in enumerate(document.blocks) if i not in noise]
+    copies = contents_copies(blocks)
+    blocks = [b for i, b in enumerate(blocks) if i not in copies]
     pairs = find_pairs(document.text, blocks, document.title)
     entries = [_pair_entry(document, group) for group in _merge_identical(pairs)]
     entries += _claims(document, blocks)

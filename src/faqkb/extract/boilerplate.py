@@ -5,7 +5,10 @@ Two levels:
 - :func:`boilerplate_blocks` finds whole blocks that belong to the page rather than
   to the article: breadcrumbs, "Related Video" blurbs (and the video title shown
   above them), author boxes, newsletter sign-ups, share and comment prompts,
-  copyright lines. They are never indexed and never end an answer's text.
+  copyright lines, and the questions a site asks about its page ("Found a bug?",
+  "Was this page helpful?"). They are never indexed and never end an answer's text.
+  Chrome is short: a long paragraph that mentions a newsletter or a privacy policy
+  is content, and so is a question a FAQ asks about them.
 - :func:`is_rhetoric` judges one sentence: scene-setting addressed to the reader
   ("Picture yourself gliding..."), reassurance ("Don't worry"), sales lines ("I'm
   here to help"), and sentences about the article itself ("In this article, we will
@@ -19,9 +22,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from faqkb.extract.questions import is_question_block
 from faqkb.models import Block
 
 _APOS = "['’]"
+_MAX_CHROME_WORDS = 30
 
 _BOILERPLATE = re.compile(
     "|".join(
@@ -70,6 +75,25 @@ _RHETORIC = re.compile(
     re.IGNORECASE,
 )
 
+# What a site asks about its own page, around any content.
+_PAGE_QUESTION = re.compile(
+    "|".join(
+        [
+            r"^(found|spotted) an? (bug|typo|mistake|problem|error)\b.{0,30}$",
+            r"^(was|is|did) this (page|article|answer|post|information|content|section) "
+            r"(helpful|useful|help)\b.{0,30}$",
+            r"^did (this|we) (answer|solve|help)\b.{0,40}$",
+            r"^(still )?(have|got) (more|other|further|any other|additional) questions\b.{0,40}$",
+            r"^still have (a )?questions?\b.{0,40}$",
+            r"^need (more |any )?help\W*$",
+            rf"^can{_APOS}?t find (what you|the answer|an answer)\b.{{0,40}}$",
+            r"^(report|suggest) an? (issue|problem|bug|edit|change|correction)\b.{0,30}$",
+            r"^(edit|improve) this (page|article)\b.{0,30}$",
+        ]
+    ),
+    re.IGNORECASE,
+)
+
 # Questions put to the reader to draw them in ("Are you a runner struggling with...?").
 _READER_QUESTION = re.compile(r"^(are|do|have|did|were|ever) you\b.*\?$", re.IGNORECASE)
 
@@ -89,8 +113,7 @@ _LEAD_IN = re.compile(r"^(here (are|is)|here[’']s|below (are|is)|the following
 
 def boilerplate_blocks(blocks: Sequence[Block]) -> set[int]:
     """Indices of the blocks that are page chrome or promotion, not content."""
-    found = {i for i, block in enumerate(blocks)
-             if block.kind == "nav" or _BOILERPLATE.search(block.text)}
+    found = {i for i, block in enumerate(blocks) if block.kind == "nav" or _is_chrome(block)}
     for i in sorted(found):
         # A video's title shown above its "Related Video: <title>" line.
         if i > 0 and blocks[i].text.lower().startswith(("related video", "watch", "video")):
@@ -98,6 +121,14 @@ def boilerplate_blocks(blocks: Sequence[Block]) -> set[int]:
             if above.kind in {"heading", "paragraph"} and above.text in blocks[i].text:
                 found.add(i - 1)
     return found
+
+
+def _is_chrome(block: Block) -> bool:
+    if block.kind == "code" or len(block.text.split()) > _MAX_CHROME_WORDS:
+        return False
+    if _PAGE_QUESTION.search(block.text):
+        return True
+    return not is_question_block(block) and bool(_BOILERPLATE.search(block.text))
 
 
 def is_boilerplate(text: str) -> bool:

@@ -8,9 +8,13 @@
   section ("Key Takeaways") where there is one, else of the paragraph that shares
   most of the question's words, later paragraphs preferred. When the title question is followed
   at once by a short answer and further questions, the document is a FAQ list and
-  the title is paired like any other question.
+  the title is paired like any other question; a short page under a question title
+  (a help-centre answer) is its answer.
 - A question that opens a paragraph of prose ("Does Running Cause ...? People may
   have told you...") is part of that answer, not a new pair.
+- A table row of two cells, a question and its answer, is a pair.
+- Marked questions that follow one another ("Q: ... Q: ... A: ...") share the answer
+  after them, and so become one entry.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from faqkb.extract.claims import Passage, informative_sentences
-from faqkb.extract.questions import is_question_block, title_question
+from faqkb.extract.faqlists import asked_blocks
+from faqkb.extract.questions import is_question, title_question
 from faqkb.models import Block
 
 _CONCLUSION = re.compile(
@@ -40,12 +45,14 @@ _STOP = frozenset(
     how what why when where which who""".split()
 )
 _WORDS = re.compile(r"[a-z0-9]+")
+_ITEM_NUMBER = re.compile(r"\(?\d{1,3}(?:\.\d{1,3})*[.)]")
 _HEADINGS = {"title", "heading"}
 _CONTENT = {"paragraph", "item", "row", "header_row", "code"}
 _FAQ_TITLE_MAX_ANSWER_BLOCKS = 2
 # A title question's answer is the opening of the conclusion or summary, not all of it:
 # the rest elaborates and stays searchable as claims.
 DIRECT_ANSWER_CHARS = 250
+_SHORT_ANSWER_CHARS = 1200
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,30 +69,38 @@ class Pair:
 
 def find_pairs(text: str, blocks: Sequence[Block], title: str) -> list[Pair]:
     """Every question-and-answer pair among ``blocks`` (boilerplate already removed)."""
+    asked = asked_blocks(blocks)
+    # Questions the document marks itself are all it asks, its title included.
+    declared = any(block.kind == "question" for block in blocks)
     pairs: list[Pair] = []
     section = ""
     for i, block in enumerate(blocks):
         if block.kind == "title":
-            pair = _title_pair(text, blocks, i)
+            pair = None if declared else _title_pair(text, blocks, i, asked)
             if pair:
                 pairs.append(pair)
             continue
-        if not is_question_block(block):
+        if block.kind == "row" and not declared and len(block.cells) == 2 \
+                and is_question(block.cells[0]):
+            asks, says = block.cells
+            pairs.append(Pair(asks, says, block.start, block.end, section, i))
+            continue
+        if i not in asked:
             if block.kind == "heading":
                 section = block.text
             continue
-        answer = _answer_blocks(blocks, i)
+        answer = _answer_blocks(blocks, i, asked) or _shared_answer(blocks, i, asked)
         if answer:
             pairs.append(_pair(text, block.text, block.start, answer, section, i))
     return pairs
 
 
-def _answer_blocks(blocks: Sequence[Block], index: int) -> list[Block]:
+def _answer_blocks(blocks: Sequence[Block], index: int, asked: set[int]) -> list[Block]:
     question = blocks[index]
-    level = question.level if question.kind == "heading" else 99
+    level = question.level if question.kind in _HEADINGS or question.kind == "question" else 99
     answer: list[Block] = []
-    for block in blocks[index + 1 :]:
-        if block.kind in _HEADINGS and block.level <= level or is_question_block(block):
+    for i, block in enumerate(blocks[index + 1 :], index + 1):
+        if block.kind in _HEADINGS and block.level <= level or i in asked:
             break
         if block.kind in _CONTENT or block.kind == "heading":
             answer.append(block)
@@ -94,20 +109,45 @@ def _answer_blocks(blocks: Sequence[Block], index: int) -> list[Block]:
     return answer
 
 
+def _shared_answer(blocks: Sequence[Block], index: int, asked: set[int]) -> list[Block]:
+    """The answer of the marked questions right after a marked question with none."""
+    following = index + 1
+    while blocks[index].kind == "question" and following < len(blocks) \
+            and blocks[following].kind == "question":
+        answer = _answer_blocks(blocks, following, asked)
+        if answer:
+            return answer
+        following += 1
+    return []
+
+
 def _pair(text: str, question: str, start: int, answer: list[Block], section: str,
           index: int) -> Pair:
-    body = "\n".join(block.text for block in answer)
+    body = "\n".join(_answer_line(text, block) for block in answer)
     return Pair(question, body, start, answer[-1].end, section, index)
 
 
-def _title_pair(text: str, blocks: Sequence[Block], index: int) -> Pair | None:
+def _answer_line(text: str, block: Block) -> str:
+    """A block of an answer as a line of its text; a numbered item keeps its number
+    ("2. Click Save"), since the order of steps is part of the answer."""
+    if block.kind != "item" or not block.numbered:
+        return block.text
+    marker = text[text.rfind("\n", 0, block.start) + 1 : block.start].strip()
+    return f"{marker} {block.text}" if _ITEM_NUMBER.fullmatch(marker) else block.text
+
+
+def _title_pair(text: str, blocks: Sequence[Block], index: int, asked: set[int]) -> Pair | None:
     question = title_question(blocks[index].text)
     if question is None:
         return None
-    direct = _answer_blocks(blocks, index)
+    direct = _answer_blocks(blocks, index, asked)
     following = index + 1 + len(direct)
     if 0 < len(direct) <= _FAQ_TITLE_MAX_ANSWER_BLOCKS and following < len(blocks) \
-            and is_question_block(blocks[following]):
+            and following in asked:
+        return _pair(text, question, blocks[index].start, direct, "", index)
+    # A short page under a question (a help-centre answer) answers it from the start.
+    if direct and following >= len(blocks) and \
+            sum(len(block.text) for block in direct) <= _SHORT_ANSWER_CHARS:
         return _pair(text, question, blocks[index].start, direct, "", index)
     passage = _conclusion(text, blocks) or _summary(blocks) or _best_paragraph(text, blocks,
                                                                               question)

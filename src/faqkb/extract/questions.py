@@ -4,7 +4,10 @@ topic phrased like a question.
 
 A question is a single sentence that ends with ``?``, or one that opens as a question
 does (an auxiliary verb or a question word followed by its verb: "Can Your Back Hurt
-From Running") even without the mark.
+From Running") even without the mark. A heading may set the scene before it asks
+("I've never programmed before. Is there a tutorial?"): a heading that ends with a
+question is one. A block the document itself marks as a question (``Q:``, schema.org
+data) is one whatever it says.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ _TOPIC = re.compile(rf"^(?:{_WH})\s+to\b", re.IGNORECASE)
 _WORDS = re.compile(r"\w+")
 _SENTENCE_INSIDE = re.compile(r"[.!?][\"'”’)]*\s+[A-Z]")
 MAX_QUESTION_WORDS = 40
+# A heading may set the scene at length before it asks.
+MAX_HEADING_QUESTION_WORDS = 60
 
 
 def is_question(text: str) -> bool:
@@ -39,13 +44,24 @@ def is_question(text: str) -> bool:
 
 
 def is_question_block(block: Block) -> bool:
-    """True when a block asks a question: a question heading, or a line of prose that is
-    one question from its first word (prose that merely ends with "?" is not)."""
-    if block.kind in {"title", "heading"}:
+    """True when a block asks a question: a question heading, a block the document marks
+    as a question, or a line of prose that is one question from its first word (prose
+    that merely ends with "?" is not)."""
+    if block.kind == "question":
+        return True
+    if block.kind == "heading":
+        return is_question(block.text) or _asks_at_end(block.text)
+    if block.kind == "title":
         return is_question(block.text)
     if block.kind == "paragraph" and block.text.endswith("?"):
         return opens_as_question(block.text) and is_question(block.text)
     return False
+
+
+def _asks_at_end(text: str) -> bool:
+    """True for a few sentences that end by asking ("X happens. Is that a bug?")."""
+    words = len(_WORDS.findall(text))
+    return text.endswith("?") and 2 <= words <= MAX_HEADING_QUESTION_WORDS
 
 
 def opens_as_question(text: str) -> bool:

@@ -1,0 +1,142 @@
+"""Reading an HTML page: its visible text and blocks, without the page around the content.
+
+:func:`read_html` decodes the bytes (honouring ``<meta charset>`` and ``http-equiv``
+declarations), parses them with BeautifulSoup and lxml, and:
+
+1. reads the page's schema.org ``FAQPage`` data, if any (:mod:`.schema`);
+2. drops what a browser does not show (``<head>``, scripts, styles, templates, form
+   controls, embedded media);
+3. keeps to the main content (``<main>``, ``role="main"``, a lone ``<article>``) and
+   drops the page chrome inside it: navigation, menus, sidebars, breadcrumbs,
+   footers, share and cookie boxes, skip links, by tag, ARIA role, class or id;
+4. writes the visible text and its blocks (:mod:`.htmltext`) and marks the
+   ``FAQPage`` questions.
+
+Document text is what a browser shows, laid out as readable plain text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from bs4 import BeautifulSoup, Tag
+from bs4.dammit import EncodingDetector
+
+from faqkb.documents.encoding import decode_bytes
+from faqkb.documents.htmltext import TextWriter, parse_html
+from faqkb.documents.layout import Layout, fold, mark_questions
+from faqkb.documents.schema import faq_page_items, place_faq_items
+from faqkb.models import Block
+
+_INVISIBLE = ["head", "script", "style", "noscript", "template", "iframe", "object",
+              "embed", "svg", "canvas", "video", "audio", "map", "input", "select",
+              "textarea", "option", "datalist"]
+_CHROME_TAGS = frozenset({"nav", "aside", "footer", "form", "dialog"})
+_CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search",
+                           "menu", "menubar", "toolbar", "dialog", "alertdialog"})
+# Words that name page chrome in class and id attributes ("site-footer", "nav-menu")...
+_CHROME_WORDS = frozenset({
+    "menu", "menubar", "breadcrumbs", "related", "share", "sharing", "social", "consent",
+    "skip", "toc", "pagination", "pager", "advert", "advertisement", "ads", "newsletter",
+    "subscribe", "comments", "masthead", "topbar", "toolbar", "feedback", "rating", "modal",
+    "popup",
+})
+# ...and the same words run into others ("sphinxsidebar", "sitefooter", "navheader").
+_CHROME_STEMS = ("sidebar", "breadcrumb", "footer", "cookie", "headerlink", "skiplink")
+_NAV = re.compile(r"^nav(?:bar|igation|menu|links?|list|header|footer|panel|wrapper)?$|\wnav$")
+# Text for screen readers only ("opens in a new window"): not on the screen.
+_SCREEN_READER_ONLY = frozenset({"sr-only", "visually-hidden", "visuallyhidden",
+                                 "screen-reader-text", "screenreader-text"})
+_TOKENS = re.compile(r"[a-z0-9]+")
+_SECTIONING = ["article", "main", "section"]
+_HEADING_TAGS = ["h1", "h2", "h3", "h4", "h5", "h6"]
+# A wrapper holding most of the content is not chrome, whatever its class says.
+_MAX_CHROME_SHARE = 0.5
+_MIN_ROOT_SHARE = 0.25
+
+
+def read_html(raw: bytes) -> Layout:
+    """Decode and lay out an HTML page. Raises :class:`~faqkb.errors.DocumentError`
+    when the bytes cannot be decoded."""
+    declared = EncodingDetector.find_declared_encoding(raw, is_html=True)
+    text, encoding = decode_bytes(raw, declared)
+    return layout_html(text, encoding)
+
+
+def layout_html(markup: str, encoding: str = "utf-8") -> Layout:
+    """The visible text and blocks of an HTML page given as text."""
+    soup = parse_html(markup)
+    items = faq_page_items(soup)
+    page_title = soup.title.get_text() if soup.title else ""
+    for tag in soup.find_all(_INVISIBLE):
+        if not tag.decomposed:
+            tag.decompose()
+    root = _content_root(soup)
+    _drop_chrome(root, whole_page=root.name in {"body", "[document]"})
+    writer = TextWriter()
+    writer.write(root)
+    place_faq_items(writer, items)
+    blocks = mark_questions(writer.text, _with_title(writer.blocks))
+    title = next((b.text for b in blocks if b.kind == "title"), fold(page_title))
+    return Layout(writer.text, encoding, tuple(blocks), title)
+
+
+def _content_root(soup: BeautifulSoup) -> Tag:
+    body = soup.body or soup
+    articles = body.find_all("article")
+    candidates = [body.find("main"), body.find(role="main"),
+                  articles[0] if len(articles) == 1 else None]
+    total = len(fold(body.get_text(" ")))
+    for candidate in candidates:
+        if isinstance(candidate, Tag) and \
+                len(fold(candidate.get_text(" "))) >= _MIN_ROOT_SHARE * total:
+            return candidate
+    return body
+
+
+def _drop_chrome(root: Tag, whole_page: bool) -> None:
+    total = len(fold(root.get_text(" ")))
+    for tag in root.find_all(True):
+        if tag.decomposed or not _is_chrome(tag, whole_page):
+            continue
+        if len(fold(tag.get_text(" "))) <= _MAX_CHROME_SHARE * total:
+            tag.decompose()
+
+
+def _is_chrome(tag: Tag, whole_page: bool) -> bool:
+    classes = tag.get("class")
+    if tag.name in _CHROME_TAGS or tag.get("aria-hidden") == "true" or (
+            isinstance(classes, list) and _SCREEN_READER_ONLY.intersection(classes)):
+        return True
+    # A page's banner is chrome; an article's <header> holds its title.
+    if tag.name == "header" and whole_page and tag.find_parent(_SECTIONING) is None:
+        return True
+    role = tag.get("role")
+    if isinstance(role, str) and role.strip().lower() in _CHROME_ROLES:
+        return True
+    # Every word of a heading is content: a link back to the contents is still its text.
+    if tag.find_parent(_HEADING_TAGS) is not None:
+        return False
+    return any(_chrome_name(value) for value in (classes, tag.get("id")))
+
+
+def _chrome_name(value: object) -> bool:
+    if isinstance(value, list):
+        value = " ".join(str(v) for v in value)
+    if not isinstance(value, str):
+        return False
+    tokens = _TOKENS.findall(value.lower())
+    return any(t in _CHROME_WORDS or _NAV.search(t) or any(stem in t for stem in _CHROME_STEMS)
+               for t in tokens)
+
+
+def _with_title(blocks: list[Block]) -> list[Block]:
+    """The first heading is the page's title when it is a top-level one."""
+    titled = list(blocks)
+    for i, block in enumerate(titled):
+        if block.kind in {"heading", "question"}:
+            if block.kind == "heading" and block.level == 1 and not block.numbered:
+                titled[i] = replace(block, kind="title", level=0)
+            break
+    return titled
