@@ -24,8 +24,9 @@ from faqkb.errors import IndexBuildError, KnowledgeBaseError, QueryError
 from faqkb.extract import extract_entries
 from faqkb.index import open_index, open_searcher, open_vocabulary, stored_entry, write_index
 from faqkb.models import KINDS, BuildReport, Document, Entry, SearchResults
+from faqkb.plan import plan_query
 from faqkb.query import ParsedQuery, clean_query, parse_query
-from faqkb.search import plan_query, run_search
+from faqkb.search import run_search
 from faqkb.spelling import Vocabulary
 from faqkb.synonyms import SYNONYMS_FILE, Synonyms
 

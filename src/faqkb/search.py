@@ -1,34 +1,23 @@
-"""Searching an open index: from a :class:`~faqkb.query.ParsedQuery` to ranked hits.
+"""Searching an open index: from a :class:`~faqkb.plan.Plan` to ranked hits.
 
 The steps:
 
-1. *Plan* (:func:`plan_query`): each query word goes through the index's analyzer
-   (stems, stop and question words dropped); a word the index has never seen is
-   corrected to the closest word it has (:mod:`faqkb.spelling`), and words that
-   belong to a synonym group (:mod:`faqkb.synonyms`) gain the group's other members
-   as alternatives. Each resulting *concept* is weighted by its rarity (BM25 IDF).
-2. *Retrieve*: every alternative is looked up in every text field, weighted
-   question > heading > body; concepts are OR-ed; quoted phrases are required,
-   excluded words removed, ``kind``/``source`` applied as filters. Whoosh scores the
-   candidates with BM25F.
-3. *Rank*: the score is scaled by the share of the query's concepts an entry covers
-   (rarity-weighted, so missing "sacroiliac" costs more than missing "pain") and
-   boosted when the entry's question is asked in nearly the user's words.
-4. *Collapse*: a hit inside a better hit's passage (a claim within a pair's answer)
-   is dropped, and the same text from several places becomes one hit naming the
-   others (``also_in``).
-5. *Judge*: when no hit covers about half of what was asked, the results say there
-   is no close match (see :data:`NO_CLOSE_MATCH_COVERAGE`).
+1. *Plan* (:mod:`faqkb.plan`): the query's words become weighted concepts, spelling
+   corrected and synonym-expanded.
+2. *Retrieve* (here): every alternative of a concept is looked up in every text
+   field, weighted question > heading > body; concepts are OR-ed; quoted phrases are
+   required, excluded words removed, ``kind``/``source`` applied as filters. Whoosh
+   picks the best candidates by BM25F, within a time budget.
+3. *Rank*, *collapse* and *judge* (:mod:`faqkb.ranking`): coverage and question
+   likeness re-rank the candidates, repeats collapse, and weak results are flagged.
+4. *Show* (here): each hit gets a snippet with the matched words marked.
 """
 
 from __future__ import annotations
 
-import math
-import re
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
 from typing import Any
 
 from whoosh import query as wq
@@ -36,108 +25,25 @@ from whoosh.collectors import FilterCollector, TimeLimit, WrappingCollector
 
 from faqkb.index import (
     BODY,
-    ENTRY_TERMS,
     FIELD_WEIGHTS,
     HEADING,
     KIND,
     QUESTION,
-    QUESTION_TERMS,
     SOURCE,
     TEXT_FIELDS,
-    analyze,
-    is_known,
-    stored_entry,
-    surface_words,
 )
 from faqkb.models import Entry, Hit, SearchResults
+from faqkb.plan import Concept, Plan, rarity, wording_frequency
 from faqkb.query import ParsedQuery
+from faqkb.ranking import NO_CLOSE_MATCH_COVERAGE, Scored, collapse, rescore
 from faqkb.snippets import make_snippet
-from faqkb.spelling import Vocabulary, allowed_distance, best_correction
-from faqkb.synonyms import Synonyms
 
-MIN_CANDIDATES = 100
+MIN_CANDIDATES = 100  # how many BM25F candidates are re-ranked (more for deep pages)
 TIME_BUDGET = 0.04  # seconds Whoosh may spend collecting candidates
 # A concept in more entries than both of these is "common" (see _concepts_query).
 COMMON_MIN_ENTRIES = 1000
-COMMON_SHARE = 0.05  # how many BM25F candidates are re-ranked (more for deep pages)
-SYNONYM_WEIGHT = 0.7
-PART_WEIGHT = 0.35  # a single word of a multi-word term ("back" of "lower back")
-COMPLETION_WEIGHT = 0.8  # an indexed word that an unknown query word abbreviates
-MAX_COMPLETIONS = 8
-MIN_COMPLETION_PREFIX = 4
-# Words that say what kind of answer is wanted rather than what it is about.
-FILLER_TERMS = frozenset(analyze("tip tips advice idea ideas suggestion suggestions info "
-                                 "information example examples best see"))
-FILLER_WEIGHT = 0.25
-QUESTION_MATCH_BOOST = 1.5
-FOCUS_LIKENESS = 0.5  # a pair whose question is at least this like the query stays whole
-FOCUS_SHARE = 0.6  # ...and a passage must be this much shorter than the pair to replace it
-# When no hit on the page covers this share of the query's concepts (weighted by
-# rarity), the results say "no close match". Chosen on judged queries over the bundled
-# kb/ (tests/data/relevance_queries.jsonl and the shared dev set, 52 answerable and 6
-# unanswerable, plus 8 unanswerable probes): every answerable query's best hit covers
-# 0.49 or more, every unanswerable one's 0.46 or less; the threshold sits between.
-NO_CLOSE_MATCH_COVERAGE = 0.48
+COMMON_SHARE = 0.05
 _PHRASE_FIELDS = (QUESTION, BODY)
-
-
-@dataclass(frozen=True, slots=True)
-class Concept:
-    """One thing the user asked for, with the ways an entry may say it.
-
-    ``alternatives`` pairs each term sequence with its weight: 1 for what the user
-    typed (or its correction), less for synonyms and parts of a multi-word term.
-    ``weight`` is the concept's rarity in the index.
-    """
-
-    alternatives: tuple[tuple[tuple[str, ...], float], ...]
-    weight: float
-    frequency: int = 0  # entries that contain its most common wording
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """What to look for: concepts, required phrases, excluded terms, and the correction."""
-
-    concepts: tuple[Concept, ...]
-    phrases: tuple[tuple[str, ...], ...]
-    excluded: tuple[str, ...]
-    suggestion: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class _Scored:
-    entry: Entry
-    score: float
-    coverage: float
-    likeness: float
-
-
-def plan_query(reader: Any, vocabulary: Vocabulary, parsed: ParsedQuery, raw_query: str,
-               synonyms: Synonyms) -> Plan:
-    """Turn a parsed query into concepts: analyzed, spelling-corrected, synonym-expanded."""
-    terms: list[str] = []
-    corrections: dict[str, str] = {}
-    completions: dict[str, tuple[str, ...]] = {}
-    for surface, term in surface_words(" ".join(parsed.words)):
-        if term is None:
-            continue
-        if not is_known(reader, term) and not synonyms.is_member(term):
-            fixed = _correct(vocabulary, surface)
-            fixed_terms = analyze(fixed) if fixed else []
-            if fixed and len(fixed_terms) == 1:
-                corrections[surface] = fixed
-                term = fixed_terms[0]
-            elif len(surface) >= MIN_COMPLETION_PREFIX:
-                # An abbreviation of indexed words: "cardio" for "cardiovascular".
-                completions[term] = tuple(dict.fromkeys(
-                    t for word in vocabulary.starting(surface, MAX_COMPLETIONS)
-                    for t in analyze(word)))
-        terms.append(term)
-    concepts = _concepts(reader, terms, synonyms, completions)
-    phrases = tuple(p for p in (tuple(analyze(phrase)) for phrase in parsed.phrases) if p)
-    excluded = tuple(dict.fromkeys(t for word in parsed.excluded for t in analyze(word)))
-    return Plan(concepts, phrases, excluded, _suggestion(raw_query, corrections))
 
 
 def run_search(searcher: Any, plan: Plan, parsed: ParsedQuery, raw_query: str, *,
@@ -175,12 +81,12 @@ def run_search(searcher: Any, plan: Plan, parsed: ParsedQuery, raw_query: str, *
 
     def term_weight(term: str) -> float:
         if term not in weights:
-            weights[term] = _rarity(reader, _frequency(reader, (term,)))
+            weights[term] = rarity(reader, wording_frequency(reader, (term,)))
         return weights[term]
 
-    scored = [_rescore(hit, plan, wanted, term_weight) for hit in results]
+    scored = [rescore(hit, plan, wanted, term_weight) for hit in results]
     scored.sort(key=lambda s: (-s.score, s.entry.source, s.entry.start))
-    collapsed = _collapse(scored)
+    collapsed = collapse(scored)
     complete = results.scored_length() < candidates and not partial
     page = collapsed[offset : offset + limit]
     return SearchResults(
@@ -220,79 +126,6 @@ def _estimate(plan: Plan, searcher: Any) -> int:
     finding = [c.frequency for c in plan.concepts if c.frequency <= cutoff] or \
         [min((c.frequency for c in plan.concepts), default=0)]
     return int(min(searcher.doc_count(), sum(finding)))
-
-
-# -- planning -------------------------------------------------------------------------
-
-def _correct(vocabulary: Vocabulary, word: str) -> str | None:
-    distance = allowed_distance(word)
-    if distance == 0:
-        return None
-    return best_correction(word, vocabulary.similar(word, distance))
-
-
-def _concepts(reader: Any, terms: Sequence[str], synonyms: Synonyms,
-              completions: dict[str, tuple[str, ...]]) -> tuple[Concept, ...]:
-    groups: list[list[tuple[tuple[str, ...], float]]] = []
-    matches = {m.start: m for m in synonyms.matches(terms)}
-    i = 0
-    while i < len(terms):
-        match = matches.get(i)
-        if match is None:
-            term = terms[i]
-            single: list[tuple[tuple[str, ...], float]] = [((term,), 1.0)]
-            groups.append(single + [((t,), COMPLETION_WEIGHT) for t in completions.get(term, ())])
-            i += 1
-            continue
-        typed = tuple(terms[match.start : match.end])
-        # A synonym is worth less than the word typed, unless the index lacks that word.
-        weight = SYNONYM_WEIGHT if _frequency(reader, typed) else 1.0
-        alternatives = [(typed, 1.0)] + [(alt, weight) for alt in match.alternatives]
-        if len(typed) > 1:
-            alternatives += [((part,), PART_WEIGHT) for part in typed]
-        groups.append(alternatives)
-        i = match.end
-    concepts: dict[tuple[tuple[str, ...], ...], Concept] = {}
-    for alternatives in groups:
-        key = tuple(sorted(alt for alt, _ in alternatives))
-        if key not in concepts:
-            # A concept is as common as its most common wording ("hurt" as "pain").
-            frequency = max(_frequency(reader, alt) for alt, _ in alternatives)
-            weight = _rarity(reader, frequency)
-            if alternatives[0][0][0] in FILLER_TERMS:
-                weight *= FILLER_WEIGHT
-            concepts[key] = Concept(tuple(alternatives), weight, frequency)
-    return tuple(concepts.values())
-
-
-def _frequency(reader: Any, terms: tuple[str, ...]) -> int:
-    """How many entries contain the rarest of ``terms`` (in any text field)."""
-    return min(max(int(reader.doc_frequency(f, t)) for f in TEXT_FIELDS) for t in terms)
-
-
-def _rarity(reader: Any, frequency: int) -> float:
-    """BM25's inverse document frequency of a wording found in ``frequency`` entries.
-
-    A wording no entry contains counts as if one did: a word the index lacks is rare,
-    but an unknown synonym must not make its concept look rarer than a known one.
-    """
-    total = max(1, reader.doc_count())
-    frequency = max(1, frequency)
-    return math.log(1 + (total - frequency + 0.5) / (frequency + 0.5))
-
-
-def _suggestion(raw_query: str, corrections: dict[str, str]) -> str | None:
-    if not corrections:
-        return None
-
-    def replace(match: re.Match[str]) -> str:
-        word = match.group()
-        fixed = corrections.get(word.lower())
-        if fixed is None:
-            return word
-        return fixed.capitalize() if word[:1].isupper() else fixed
-
-    return re.sub(r"\w+", replace, raw_query)
 
 
 # -- retrieval --------------------------------------------------------------------------
@@ -362,90 +195,7 @@ def _filter_query(parsed: ParsedQuery) -> Any:
     return wq.And(parts) if len(parts) > 1 else parts[0]
 
 
-# -- ranking ----------------------------------------------------------------------------
-
-def _rescore(hit: Any, plan: Plan, wanted: frozenset[str],
-             term_weight: Callable[[str], float]) -> _Scored:
-    fields = hit.fields()
-    # What the entry itself says (its question and text): a section heading gives
-    # context, not coverage.
-    matched = wanted.intersection(fields.get(ENTRY_TERMS, "").split())
-    coverage = _coverage(plan.concepts, matched)
-    score = hit.score * (0.25 + 0.75 * coverage ** 2)
-    # A question asked in (nearly) the user's own words is the answer they want.
-    likeness = max((_likeness(plan.concepts, frozenset(terms), term_weight)
-                    for terms in fields.get(QUESTION_TERMS, ())), default=0.0)
-    score *= 1.0 + QUESTION_MATCH_BOOST * likeness ** 2
-    return _Scored(stored_entry(fields), score, coverage, likeness)
-
-
-def _coverage(concepts: Sequence[Concept], matched: frozenset[str]) -> float:
-    total = sum(c.weight for c in concepts)
-    if not total:
-        return 1.0
-    found = sum(c.weight * _best(c, matched) for c in concepts)
-    return found / total
-
-
-def _best(concept: Concept, terms: frozenset[str]) -> float:
-    return max((w for alt, w in concept.alternatives if terms.issuperset(alt)), default=0.0)
-
-
-def _likeness(concepts: Sequence[Concept], question: frozenset[str],
-              term_weight: Callable[[str], float]) -> float:
-    """How nearly a question asks what the query asks: a Jaccard likeness of the two,
-    concept by concept, each concept and question word weighted by its rarity."""
-    if not question or not concepts:
-        return 0.0
-    shared = 0.0
-    covered: set[str] = set()
-    for concept in concepts:
-        best = _best(concept, question)
-        if best:
-            shared += best * concept.weight
-            covered.update(t for alt, w in concept.alternatives if w == best for t in alt)
-    union = sum(c.weight for c in concepts) + sum(term_weight(t) for t in question - covered)
-    return shared / union if union else 0.0
-
-
-def _collapse(scored: list[_Scored]) -> list[tuple[_Scored, list[Entry]]]:
-    """One hit per passage, the most focused one; one hit per text, naming the others.
-
-    A hit overlapping a better one is dropped, except that a passage inside a pair's
-    answer takes the pair's place when it says all the pair matched for and the
-    pair's question is not what was asked: the focused answer beats the long one.
-    """
-    kept: list[tuple[_Scored, list[Entry]]] = []
-    by_text: dict[str, int] = {}
-    by_source: dict[str, list[int]] = {}
-    for item in scored:
-        entry = item.entry
-        clash = next((i for i in by_source.get(entry.source, ())
-                      if kept[i][0].entry.start < entry.end
-                      and entry.start < kept[i][0].entry.end), None)
-        if clash is not None:
-            if _more_focused(item, kept[clash][0]):
-                kept[clash] = (replace(item, score=kept[clash][0].score), kept[clash][1])
-            continue
-        key = re.sub(r"\W+", "", entry.text.lower())
-        if key in by_text:
-            kept[by_text[key]][1].append(entry)
-            continue
-        by_text[key] = len(kept)
-        by_source.setdefault(entry.source, []).append(len(kept))
-        kept.append((item, []))
-    return kept
-
-
-def _more_focused(item: _Scored, kept: _Scored) -> bool:
-    inner, outer = item.entry, kept.entry
-    return (outer.kind == "qa" and outer.start <= inner.start and inner.end <= outer.end
-            and inner.end - inner.start < FOCUS_SHARE * (outer.end - outer.start)
-            and item.coverage >= kept.coverage - 1e-9
-            and kept.likeness < FOCUS_LIKENESS)
-
-
-def _hit(item: _Scored, duplicates: list[Entry], wanted: frozenset[str]) -> Hit:
+def _hit(item: Scored, duplicates: list[Entry], wanted: frozenset[str]) -> Hit:
     snippet, highlights = make_snippet(item.entry.text, wanted)
     return Hit(entry=item.entry, score=item.score, snippet=snippet, highlights=highlights,
                also_in=tuple(duplicates))
