@@ -36,11 +36,12 @@ from whoosh.analysis import (
     CharsetFilter,
     LowercaseFilter,
     RegexTokenizer,
+    SpaceSeparatedTokenizer,
     StemFilter,
     StopFilter,
 )
 from whoosh.fields import ID, STORED, TEXT, Schema
-from whoosh.lang import stopwords_for_language
+from whoosh.lang import stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
 
 from faqkb.models import Entry
@@ -83,8 +84,13 @@ def make_analyzer() -> Analyzer:
 
 
 ANALYZER = make_analyzer()
+# Entries are analyzed once, by analyze(), and handed to Whoosh as space-separated terms.
+_TERMS = SpaceSeparatedTokenizer()
 _SURFACE = RegexTokenizer(_TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
 _WORDS = re.compile(_TOKEN_PATTERN)
+_STEM = stemmer_for_language("en")
+_STEMS: dict[str, str] = {}
+_MAX_STEMS = 500_000
 
 
 def make_schema() -> Schema:
@@ -93,9 +99,9 @@ def make_schema() -> Schema:
         id=ID(stored=True, unique=True),
         kind=ID(stored=True, sortable=True),
         source=ID(stored=True, sortable=True),
-        question=TEXT(analyzer=ANALYZER, phrase=True),
-        heading=TEXT(analyzer=ANALYZER, phrase=False),
-        body=TEXT(analyzer=ANALYZER, phrase=True),
+        question=TEXT(analyzer=_TERMS, phrase=True),
+        heading=TEXT(analyzer=_TERMS, phrase=False),
+        body=TEXT(analyzer=_TERMS, phrase=True),
         entry=STORED(),
         question_terms=STORED(),
         terms=STORED(),
@@ -103,8 +109,23 @@ def make_schema() -> Schema:
 
 
 def analyze(text: str) -> list[str]:
-    """The index terms of ``text``, in order (stop words dropped, words stemmed)."""
-    return [token.text for token in ANALYZER(text)]
+    """The index terms of ``text``, in order (stop words dropped, words stemmed).
+
+    The same terms as :data:`ANALYZER` gives, without its token objects: this runs
+    for every entry of every build.
+    """
+    terms: list[str] = []
+    for word in _WORDS.findall(text):
+        word = word.lower().translate(accent_map)
+        if len(word) < 2 or word in STOP_WORDS:
+            continue
+        stem = _STEMS.get(word)
+        if stem is None:
+            if len(_STEMS) >= _MAX_STEMS:
+                _STEMS.clear()
+            stem = _STEMS[word] = _STEM(word)
+        terms.append(stem)
+    return terms
 
 
 def surface_words(text: str) -> list[tuple[str, str | None]]:
@@ -175,14 +196,15 @@ def _fields(entry: Entry) -> dict[str, Any]:
     data["context"] = entry.context
     body = entry.text if not entry.context else f"{entry.text}\n{entry.context}"
     question_terms = [analyze(question) for question in entry.questions]
+    body_terms = analyze(body)
     return {
         ID_FIELD: entry.id,
         KIND: entry.kind,
         SOURCE: entry.source,
-        QUESTION: "\n".join(entry.questions),
-        HEADING: entry.heading,
-        BODY: body,
+        QUESTION: " ".join(" ".join(terms) for terms in question_terms),
+        HEADING: " ".join(analyze(entry.heading)),
+        BODY: " ".join(body_terms),
         ENTRY: json.dumps(data, ensure_ascii=False),
         QUESTION_TERMS: question_terms,
-        ENTRY_TERMS: " ".join(sorted(set(analyze(body)).union(*map(set, question_terms)))),
+        ENTRY_TERMS: " ".join(sorted(set(body_terms).union(*map(set, question_terms)))),
     }

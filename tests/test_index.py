@@ -1,0 +1,28 @@
+"""The index's analyzer: one set of terms for indexing and for querying."""
+
+from __future__ import annotations
+
+import pytest
+
+from faqkb.index import ANALYZER, analyze
+
+TEXTS = [
+    "How do I strengthen my lower back for running?",
+    "Runner’s face: the skin changes after many years of running.",
+    "Café ŒUVRE straße naïve résumé ﬁnd 日本語 e\u0301 C++ x_y_z 3.14 don’t",
+    "A I an the of",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_the_fast_analysis_gives_the_whoosh_analyzers_terms(text: str) -> None:
+    assert analyze(text) == [token.text for token in ANALYZER(text)]
+
+
+def test_stop_and_question_words_leave_no_terms() -> None:
+    assert analyze("How can I do what is it") == []
+
+
+def test_word_forms_share_a_stem() -> None:
+    assert analyze("stretches stretching stretched") == ["stretch"] * 3
