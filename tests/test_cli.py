@@ -20,7 +20,7 @@ def invoke(runner: CliRunner, *args: str) -> tuple[int, str, str]:
 def test_build_prints_a_summary(runner: CliRunner, kb_dir: Path, tmp_path: Path) -> None:
     code, out, _ = invoke(runner, "build", "--kb", str(kb_dir), "--index-dir", str(tmp_path / "i"))
     assert code == 0
-    assert out.startswith("Built 2 documents, 4 Q&A pairs, ")
+    assert out.startswith("Built: 2 documents, 4 Q&A pairs, ")
     assert ", 0 warnings" in out
 
 
@@ -95,3 +95,12 @@ def test_python_dash_m_runs_the_command(kb_dir: Path, tmp_path: Path) -> None:
          str(tmp_path / "i"), "towel"],
         capture_output=True, text=True, check=False, timeout=120)
     assert result.returncode == 0 and "towel" in result.stdout
+
+
+def test_build_after_an_edit_re_indexes_only_that_document(runner: CliRunner, kb_dir: Path,
+                                                            tmp_path: Path) -> None:
+    args = ("build", "--kb", str(kb_dir), "--index-dir", str(tmp_path / "i"))
+    invoke(runner, *args)
+    with (kb_dir / "clinic-faq.txt").open("a", encoding="utf-8") as handle:
+        handle.write("\nIs there parking?\n\nYes, behind the building.\n")
+    assert invoke(runner, *args)[1].startswith("Updated 1 changed document(s): 2 documents")

@@ -87,10 +87,10 @@ def test_a_build_that_fails_leaves_the_previous_index_serving(
     kb.build()
     before = generation(kb)
 
-    def broken(directory: Path, entries: object) -> int:
+    def broken(directory: Path, segments: object, words: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("faqkb.kb.write_index", broken)
+    monkeypatch.setattr("faqkb.builder.commit_segments", broken)
     with pytest.raises(IndexBuildError, match="No space left"):
         kb.build(force=True)
     assert generation(kb) == before
@@ -153,3 +153,66 @@ def test_the_default_knowledge_base_is_the_bundled_kb() -> None:
 def test_the_module_level_search_uses_the_bundled_kb() -> None:
     hits = faqkb.search("is running bad for my back", limit=3)
     assert len(hits) == 3 and all(h.source.endswith(".txt") for h in hits)
+
+
+PARKING = "Parking\n\nWhere can I park?\n\nThe clinic has free parking behind the building.\n"
+
+
+def test_an_added_document_is_indexed_alone(kb: KnowledgeBase, kb_dir: Path) -> None:
+    kb.build()
+    (kb_dir / "parking.txt").write_text(PARKING, encoding="utf-8")
+    report = kb.build()
+    assert (report.mode, report.reindexed, report.documents) == ("update", 1, 3)
+
+
+def test_a_changed_document_is_indexed_alone_and_its_old_entries_go(
+        kb: KnowledgeBase, kb_dir: Path) -> None:
+    kb.build()
+    (kb_dir / "clinic-faq.txt").write_text(PARKING, encoding="utf-8")
+    report = kb.build()
+    assert (report.mode, report.reindexed) == ("update", 1)
+    assert [e.question for e in kb.entries(kind="qa", source="clinic-faq.txt")] == [
+        "Where can I park?"]
+
+
+def test_a_removed_document_is_dropped_without_a_full_build(kb: KnowledgeBase,
+                                                            kb_dir: Path) -> None:
+    kb.build()
+    (kb_dir / "hamstrings.txt").unlink()
+    report = kb.build()
+    assert (report.mode, report.reindexed, report.documents) == ("update", 0, 1)
+    assert {e.source for e in kb.entries()} == {"clinic-faq.txt"}
+
+
+def test_an_update_keeps_the_spelling_vocabulary_in_step(kb: KnowledgeBase,
+                                                         kb_dir: Path) -> None:
+    kb.build()
+    (kb_dir / "parking.txt").write_text(PARKING, encoding="utf-8")
+    (kb_dir / "clinic-faq.txt").unlink()
+    assert kb.search("parkign").suggestion == "parking"
+    assert kb.search("towl").suggestion is None  # "towel" left with clinic-faq.txt
+
+
+def test_forcing_a_build_indexes_everything(kb: KnowledgeBase) -> None:
+    kb.build()
+    report = kb.build(force=True)
+    assert (report.mode, report.reindexed) == ("full", 2)
+
+
+def test_a_new_extractor_means_a_full_build(kb: KnowledgeBase, kb_dir: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    kb.build()
+    (kb_dir / "parking.txt").write_text(PARKING, encoding="utf-8")
+    monkeypatch.setattr(storage, "code_fingerprint", lambda: "another-extractor")
+    assert kb.build().mode == "full"
+
+
+def test_many_updates_are_compacted_by_a_full_build(kb: KnowledgeBase, kb_dir: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("faqkb.builder.UPDATE_MAX_SEGMENTS", 3)
+    kb.build()
+    modes = []
+    for number in range(4):
+        (kb_dir / f"note-{number}.txt").write_text(PARKING, encoding="utf-8")
+        modes.append(kb.build().mode)
+    assert modes == ["update", "update", "full", "update"]

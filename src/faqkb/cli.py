@@ -62,7 +62,8 @@ def build(kb_dir: str | None, index_dir: str | None, force: bool, strict: bool) 
         kb = KnowledgeBase(kb_dir, index_dir)
         with _ProgressBar("Extracting") as progress:
             report = kb.build(force=force, progress=progress)
-    state = "Built" if report.rebuilt else "Up to date:"
+    state = {"full": "Built:", "update": f"Updated {report.reindexed} changed document(s):",
+             "none": "Up to date:"}[report.mode]
     click.echo(
         f"{state} {report.documents} documents, {report.qa_pairs} Q&A pairs, "
         f"{report.claims} claims, {len(report.warnings)} warnings "

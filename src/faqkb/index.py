@@ -16,7 +16,8 @@ names live here alone. Fields:
 One analyzer serves indexing and querying alike: words (letters, digits and ``_``),
 lower-cased, accents folded, English stop words and question words dropped, and
 Snowball English stemming, so "runners" finds "running" and "How do I..." weighs
-nothing. Beside the index, :func:`write_index` saves the vocabulary of the words as
+nothing. Beside the index, the writers (:class:`SegmentBuilder` and
+:func:`commit_segments`, :func:`update_index`) keep the vocabulary of the words as
 written (:class:`~faqkb.spelling.Vocabulary`), for spelling correction.
 """
 
@@ -25,7 +26,8 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +43,10 @@ from whoosh.analysis import (
     StopFilter,
 )
 from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.index import TOC
 from whoosh.lang import stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
+from whoosh.writing import SegmentWriter
 
 from faqkb.models import Entry
 from faqkb.spelling import Vocabulary
@@ -152,23 +156,100 @@ def spoken_words(text: str) -> list[str]:
     return [w for w in _WORDS.findall(text) if len(w) > 1 and w not in STOP_WORDS]
 
 
-def write_index(directory: Path, entries: Iterable[Entry]) -> int:
-    """Create a Whoosh index in ``directory`` holding ``entries``, and its vocabulary;
-    returns how many entries were written."""
-    ix = whoosh_index.create_in(str(directory), make_schema())
-    writer = ix.writer(limitmb=128)
-    words: list[list[str]] = []
+def create_index(directory: Path) -> None:
+    """Create an empty index in ``directory``."""
+    whoosh_index.create_in(str(directory), make_schema()).close()
+
+
+class SegmentBuilder:
+    """Writes entries into one new segment of the index in ``directory``.
+
+    Several builders, in several processes, may write segments of one index at once;
+    :func:`commit_segments` then makes them the index. (This is what Whoosh's own
+    multi-process writer does, without pickling every entry through a queue.) The
+    builder also counts, for the vocabulary, how many entries use each word.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        index = whoosh_index.open_dir(str(directory))
+        self._writer = SegmentWriter(index, _lk=False, limitmb=128)
+        self.words: Counter[str] = Counter()
+        self.count = 0
+
+    def add(self, entries: Iterable[Entry]) -> None:
+        """Index ``entries``."""
+        for entry in entries:
+            self._writer.add_document(**_fields(entry))
+            self.words.update(entry_words(entry))
+            self.count += 1
+
+    def finish(self) -> Any:
+        """Write the segment out and return it (for :func:`commit_segments`)."""
+        segment = self._writer._finalize_segment()
+        self._writer._finish()
+        return segment
+
+    def cancel(self) -> None:
+        """Abandon the segment."""
+        self._writer.cancel()
+
+
+def commit_segments(directory: Path, segments: Sequence[Any], words: Counter[str]) -> None:
+    """Make ``segments`` (from :class:`SegmentBuilder`) the index in ``directory``, and
+    save its vocabulary."""
+    index = whoosh_index.open_dir(str(directory))
+    written = [segment for segment in segments if segment.doc_count()]
+    TOC(index.schema, written, index.latest_generation() + 1).write(index.storage,
+                                                                    index.indexname)
+    index.close()
+    Vocabulary(words).save(directory / VOCABULARY_FILE)
+
+
+def update_index(directory: Path, removed_sources: Iterable[str],
+                 entries: Iterable[Entry]) -> int:
+    """Remove every entry of ``removed_sources`` from the index in ``directory`` and add
+    ``entries``, keeping its vocabulary in step; returns how many entries were added.
+
+    The new entries go into a new segment; Whoosh merges small segments as it commits,
+    leaving large ones alone, so an update costs about what its documents cost.
+    """
+    index = whoosh_index.open_dir(str(directory))
+    vocabulary = Vocabulary.load(directory / VOCABULARY_FILE)
+    words = Counter(vocabulary.counts)
+    with index.searcher() as searcher:
+        for source in removed_sources:
+            for fields in searcher.documents(source=source):
+                words.subtract(entry_words(stored_entry(fields)))
+    writer = index.writer(limitmb=128)
+    added = 0
     try:
+        for source in removed_sources:
+            writer.delete_by_term(SOURCE, source)
         for entry in entries:
             writer.add_document(**_fields(entry))
-            words.append(spoken_words(" ".join((*entry.questions, entry.text))))
+            words.update(entry_words(entry))
+            added += 1
     except BaseException:
         writer.cancel()
         raise
     writer.commit()
-    ix.close()
-    Vocabulary.from_texts(words).save(directory / VOCABULARY_FILE)
-    return len(words)
+    index.close()
+    Vocabulary({w: n for w, n in words.items() if n > 0}).save(directory / VOCABULARY_FILE)
+    return added
+
+
+def segment_count(directory: Path) -> int:
+    """How many segments the index in ``directory`` has (each update may add one)."""
+    index = whoosh_index.open_dir(str(directory), readonly=True)
+    try:
+        return len(index._segments())
+    finally:
+        index.close()
+
+
+def entry_words(entry: Entry) -> set[str]:
+    """The words (as written) of an entry's questions and text, for the vocabulary."""
+    return set(spoken_words(" ".join((*entry.questions, entry.text))))
 
 
 def open_vocabulary(directory: Path) -> Vocabulary:

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from faqkb import storage
-from faqkb.documents import load_documents, read_document, scan
+from faqkb.builder import build_generation
+from faqkb.documents import read_document
 from faqkb.errors import IndexBuildError, KnowledgeBaseError, QueryError
-from faqkb.extract import extract_entries
-from faqkb.index import open_index, open_searcher, open_vocabulary, stored_entry, write_index
+from faqkb.index import open_index, open_searcher, open_vocabulary, stored_entry
 from faqkb.models import KINDS, BuildReport, Document, Entry, SearchResults
 from faqkb.plan import plan_query
 from faqkb.query import ParsedQuery, clean_query, parse_query
@@ -98,58 +98,29 @@ class KnowledgeBase:
         return manifest is not None and storage.is_fresh(manifest, self.kb_dir)
 
     def build(self, *, force: bool = False, progress: Progress | None = None) -> BuildReport:
-        """Build the index if it is stale (or always, with ``force``) and report on it.
+        """Bring the index up to date with ``kb/`` and report on it.
 
-        ``progress(done, total, name)`` is called after each document is extracted.
+        Nothing is done when the index is fresh; when a few documents changed, only
+        they are re-indexed; otherwise (or with ``force``) every document is.
+        ``progress(done, total, name)`` is called as documents are extracted.
         Raises :class:`KnowledgeBaseError` when the folder is missing and
         :class:`IndexBuildError` when the index cannot be written.
         """
         started = time.perf_counter()
         with self._lock, storage.build_lock(self.index_dir):
-            if not force and self.is_fresh():
-                return self._report(rebuilt=False, seconds=time.perf_counter() - started)
-            states = scan(self.kb_dir)
-            documents, warnings = load_documents(self.kb_dir)
-            entries: list[Entry] = []
-            for done, document in enumerate(documents, 1):
-                entries.extend(extract_entries(document))
-                if progress:
-                    progress(done, len(documents), document.name)
-            generation = storage.new_generation(self.index_dir)
+            current = storage.current_generation(self.index_dir)
+            manifest = storage.read_manifest(current) if current else None
+            if not force and manifest is not None and storage.is_fresh(manifest, self.kb_dir):
+                return _report(manifest, self.index_dir, "none", 0, started)
             try:
-                write_index(generation, entries)
-                qa = sum(1 for e in entries if e.kind == "qa")
-                manifest = storage.Manifest(
-                    files=storage.file_records(self.kb_dir, states),
-                    code=storage.code_fingerprint(),
-                    documents=len(documents),
-                    qa_pairs=qa,
-                    claims=len(entries) - qa,
-                    warnings=tuple(warnings),
-                )
-                storage.commit_generation(self.index_dir, generation, manifest)
-            except BaseException as exc:
-                storage.discard_generation(generation)
-                if isinstance(exc, OSError):
-                    raise IndexBuildError(f"cannot write the index: {exc}") from None
-                raise
+                built = build_generation(self.kb_dir, self.index_dir, current,
+                                         None if force else manifest, progress)
+                storage.commit_generation(self.index_dir, built.generation, built.manifest)
+            except OSError as exc:
+                raise IndexBuildError(f"cannot write the index in {self.index_dir}: "
+                                      f"{exc.strerror or exc}") from None
             self._checked_at = time.monotonic()
-        return self._report(rebuilt=True, seconds=time.perf_counter() - started)
-
-    def _report(self, *, rebuilt: bool, seconds: float) -> BuildReport:
-        generation = storage.current_generation(self.index_dir)
-        manifest = storage.read_manifest(generation) if generation else None
-        if manifest is None:
-            raise IndexBuildError(f"no index in {self.index_dir}")
-        return BuildReport(
-            documents=manifest.documents,
-            qa_pairs=manifest.qa_pairs,
-            claims=manifest.claims,
-            warnings=manifest.warnings,
-            rebuilt=rebuilt,
-            index_dir=str(self.index_dir),
-            seconds=seconds,
-        )
+        return _report(built.manifest, self.index_dir, built.mode, built.reindexed, started)
 
     # -- reading ------------------------------------------------------------------
 
@@ -210,9 +181,7 @@ class KnowledgeBase:
 
     def sources(self) -> list[str]:
         """The names of the indexed documents."""
-        generation = self._ensure_index()
-        manifest = storage.read_manifest(generation)
-        return [record[0] for record in manifest.files] if manifest else []
+        return [f.name for f in self._open().manifest.files if not f.warning]
 
     def document(self, name: str) -> Document:
         """The indexed document called ``name``, read afresh from ``kb/``.
@@ -266,7 +235,9 @@ class KnowledgeBase:
                     self.build(force=True)
                     generation = self._ensure_index()
                     index = open_index(generation)
-                opened = self._opened = _Opened(generation, index, open_vocabulary(generation))
+                manifest = storage.read_manifest(generation) or storage.Manifest((), "")
+                opened = self._opened = _Opened(generation, index, open_vocabulary(generation),
+                                                manifest)
         return opened
 
     def _searcher(self) -> Any:
@@ -291,6 +262,22 @@ class _Opened:
     generation: Path
     index: Any
     vocabulary: Vocabulary
+    manifest: storage.Manifest
+
+
+def _report(manifest: storage.Manifest, index_dir: Path, mode: str, reindexed: int,
+            started: float) -> BuildReport:
+    return BuildReport(
+        documents=manifest.documents,
+        qa_pairs=manifest.qa_pairs,
+        claims=manifest.claims,
+        warnings=manifest.warnings,
+        rebuilt=mode != "none",
+        index_dir=str(index_dir),
+        seconds=time.perf_counter() - started,
+        mode=mode,
+        reindexed=reindexed,
+    )
 
 
 def _check_arguments(limit: int, offset: int, kind: str | None) -> None:

@@ -278,7 +278,12 @@ class SearchResults:
 
 @dataclass(frozen=True, slots=True)
 class BuildReport:
-    """What building (or checking) the index found and did."""
+    """What building (or checking) the index found and did.
+
+    ``mode`` is ``"full"`` (every document indexed afresh), ``"update"`` (only the
+    ``reindexed`` documents that were added or changed, and those removed) or
+    ``"none"`` (the index was up to date).
+    """
 
     documents: int
     qa_pairs: int
@@ -287,6 +292,8 @@ class BuildReport:
     rebuilt: bool
     index_dir: str
     seconds: float = 0.0
+    mode: str = "full"
+    reindexed: int = 0
 
     @property
     def entries(self) -> int:

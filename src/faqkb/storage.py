@@ -39,7 +39,7 @@ from faqkb.errors import IndexBuildError
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 LOCK = "build.lock"
-FORMAT = 1
+FORMAT = 2
 _GENERATION = re.compile(r"^gen-(\d+)-\d+$")
 _PACKAGE = Path(__file__).resolve().parent
 # The modules whose code decides what goes into an index: change one, and every
@@ -48,23 +48,54 @@ _INDEX_CODE = ("documents", "extract", "index.py", "models.py", "storage.py")
 
 
 @dataclass(frozen=True, slots=True)
-class Manifest:
-    """What a generation was built from."""
+class FileRecord:
+    """What an index knows of one document file, and what the file gave it."""
 
-    files: tuple[tuple[str, int, int, str], ...]  # name, size, mtime_ns, sha256
+    name: str
+    size: int
+    mtime_ns: int
+    sha256: str
+    qa_pairs: int = 0
+    claims: int = 0
+    warning: str = ""  # why the file could not be indexed ("" when it was)
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What a generation was built from: each document file, the code, and notes about
+    files that were passed over (unsupported formats, links out of the folder)."""
+
+    files: tuple[FileRecord, ...]
     code: str
-    documents: int
-    qa_pairs: int
-    claims: int
-    warnings: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def documents(self) -> int:
+        """Documents indexed."""
+        return sum(1 for f in self.files if not f.warning)
+
+    @property
+    def qa_pairs(self) -> int:
+        """Q&A pairs indexed."""
+        return sum(f.qa_pairs for f in self.files)
+
+    @property
+    def claims(self) -> int:
+        """Claims indexed."""
+        return sum(f.claims for f in self.files)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Every file passed over or not indexed, with the reason."""
+        return self.notes + tuple(f.warning for f in self.files if f.warning)
 
     def to_json(self) -> str:
         """The manifest as JSON text."""
         return json.dumps({
-            "format": FORMAT, "files": self.files, "code": self.code,
-            "documents": self.documents, "qa_pairs": self.qa_pairs, "claims": self.claims,
-            "warnings": self.warnings,
-        }, indent=1)
+            "format": FORMAT, "code": self.code, "notes": self.notes,
+            "files": [[f.name, f.size, f.mtime_ns, f.sha256, f.qa_pairs, f.claims, f.warning]
+                      for f in self.files],
+        }, indent=0)
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
@@ -73,13 +104,26 @@ class Manifest:
         if data.get("format") != FORMAT:
             raise ValueError("manifest of another format")
         return cls(
-            files=tuple((str(n), int(s), int(m), str(h)) for n, s, m, h in data["files"]),
+            files=tuple(FileRecord(str(n), int(s), int(m), str(h), int(q), int(c), str(w))
+                        for n, s, m, h, q, c, w in data["files"]),
             code=str(data["code"]),
-            documents=int(data["documents"]),
-            qa_pairs=int(data["qa_pairs"]),
-            claims=int(data["claims"]),
-            warnings=tuple(str(w) for w in data["warnings"]),
+            notes=tuple(str(note) for note in data["notes"]),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """Document files added, changed and removed since a manifest was written."""
+
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+    def __len__(self) -> int:
+        return len(self.added) + len(self.changed) + len(self.removed)
 
 
 def default_index_root() -> Path:
@@ -137,22 +181,32 @@ def read_manifest(generation: Path) -> Manifest | None:
         return None
 
 
-def is_fresh(manifest: Manifest, kb_dir: Path) -> bool:
-    """True when ``manifest`` describes the documents now in ``kb_dir`` and today's code.
+def find_changes(manifest: Manifest, kb_dir: Path,
+                 states: list[FileState] | None = None) -> Changes:
+    """The document files of ``kb_dir`` that differ from ``manifest``.
 
-    Names, sizes and mtimes are compared first; a file whose mtime alone changed is
-    hashed, so touching a file does not force a rebuild.
+    Sizes and mtimes are compared first; a file whose mtime alone changed is hashed,
+    so touching a file does not count as a change.
     """
-    if manifest.code != code_fingerprint():
-        return False
-    states = scan(kb_dir)
-    if [(s.name, s.size) for s in states] != [(f[0], f[1]) for f in manifest.files]:
-        return False
+    if states is None:
+        states = scan(kb_dir)
+    known = {f.name: f for f in manifest.files}
     root = kb_dir.resolve()
-    for state, (_, _, mtime_ns, sha) in zip(states, manifest.files, strict=True):
-        if state.mtime_ns != mtime_ns and file_hash(root / state.name) != sha:
-            return False
-    return True
+    added: list[str] = []
+    changed: list[str] = []
+    for state in states:
+        record = known.pop(state.name, None)
+        if record is None:
+            added.append(state.name)
+        elif state.size != record.size or (state.mtime_ns != record.mtime_ns
+                                           and file_hash(root / state.name) != record.sha256):
+            changed.append(state.name)
+    return Changes(tuple(added), tuple(changed), tuple(sorted(known)))
+
+
+def is_fresh(manifest: Manifest, kb_dir: Path) -> bool:
+    """True when ``manifest`` describes the documents now in ``kb_dir`` and today's code."""
+    return manifest.code == code_fingerprint() and not find_changes(manifest, kb_dir)
 
 
 def file_hash(path: Path) -> str:
@@ -164,10 +218,26 @@ def file_hash(path: Path) -> str:
         return ""
 
 
-def file_records(kb_dir: Path, states: list[FileState]) -> tuple[tuple[str, int, int, str], ...]:
-    """Manifest records (name, size, mtime, hash) for scanned files."""
-    root = kb_dir.resolve()
-    return tuple((s.name, s.size, s.mtime_ns, file_hash(root / s.name)) for s in states)
+def clone_generation(index_dir: Path, source: Path) -> Path:
+    """A new generation holding the files of ``source``, to be updated in place.
+
+    Whoosh never rewrites a file it has written (a commit adds segment files and a new
+    table of contents), so the files are hard-linked, not copied, where the file
+    system allows.
+    """
+    target = new_generation(index_dir)
+    try:
+        for path in source.iterdir():
+            if path.name == MANIFEST or not path.is_file():
+                continue
+            try:
+                os.link(path, target / path.name)
+            except OSError:
+                shutil.copy2(path, target / path.name)
+    except OSError as exc:
+        discard_generation(target)
+        raise IndexBuildError(f"cannot copy the index {source}: {exc.strerror}") from None
+    return target
 
 
 @contextlib.contextmanager

@@ -1,0 +1,218 @@
+"""Building a generation of the index: all documents afresh, or only those that changed.
+
+- :func:`build_generation` decides. An *update* copies the generation in service
+  (hard links, see :func:`faqkb.storage.clone_generation`) and re-indexes only the
+  documents added, changed or removed since; it is chosen when the extractor is the
+  same and the changes are few. Otherwise a *full build* reads every document.
+- A full build of a large knowledge base runs in worker processes, one per core,
+  each reading and extracting its share of the documents into a segment of its own
+  (:class:`faqkb.index.SegmentBuilder`); the segments then become the index
+  together. A small knowledge base is built in this process: starting workers would
+  cost more than they save.
+
+Either way the result is a new generation folder and its manifest, not yet in
+service: :func:`faqkb.storage.commit_generation` puts it there.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from faqkb import storage
+from faqkb.documents import FileState, discover, read_document, scan
+from faqkb.errors import DocumentError
+from faqkb.extract import extract_entries
+from faqkb.index import SegmentBuilder, commit_segments, create_index, segment_count, update_index
+from faqkb.models import Entry
+from faqkb.storage import FileRecord, Manifest
+
+Progress = Callable[[int, int, str], None]
+
+# Below this many bytes of documents, one process builds faster than several.
+PARALLEL_MIN_BYTES = 2 * 2**20
+MAX_WORKERS = 8
+# An update is chosen when at most this many documents changed (or this share of them)...
+UPDATE_MAX_DOCUMENTS = 200
+UPDATE_MAX_SHARE = 0.25
+# ...and the index has not been fragmented by too many updates already.
+UPDATE_MAX_SEGMENTS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """A generation ready to be put in service, and how it was made."""
+
+    generation: Path
+    manifest: Manifest
+    mode: str  # "full" or "update"
+    reindexed: int  # documents read and extracted
+
+
+def build_generation(kb_dir: Path, index_dir: Path, current: Path | None,
+                     previous: Manifest | None, progress: Progress | None = None) -> Built:
+    """Build a new generation for ``kb_dir``: an update of ``current`` when ``previous``
+    (its manifest) allows one, else a full build. ``previous=None`` forces a full build."""
+    states = scan(kb_dir)
+    notes = tuple(discover(kb_dir)[1])
+    if current is not None and previous is not None and _updatable(current, previous):
+        changes = storage.find_changes(previous, kb_dir, states)
+        if len(changes) <= max(UPDATE_MAX_DOCUMENTS, UPDATE_MAX_SHARE * len(states)):
+            return _update(kb_dir, index_dir, current, previous, changes, states, notes,
+                           progress)
+    return _full(kb_dir, index_dir, states, notes, progress)
+
+
+def _updatable(current: Path, previous: Manifest) -> bool:
+    return previous.code == storage.code_fingerprint() \
+        and segment_count(current) < UPDATE_MAX_SEGMENTS
+
+
+def _full(kb_dir: Path, index_dir: Path, states: list[FileState], notes: tuple[str, ...],
+          progress: Progress | None) -> Built:
+    generation = storage.new_generation(index_dir)
+    try:
+        create_index(generation)
+        groups = _groups(states, _workers(states))
+        if len(groups) > 1:
+            results = _in_workers(generation, kb_dir, groups, progress)
+        else:
+            results = [_index_files(str(generation), str(kb_dir), [s.name for s in states],
+                                    progress)]
+        words: Counter[str] = Counter()
+        for result in results:
+            words.update(result.words)
+        commit_segments(generation, [r.segment for r in results], words)
+    except BaseException:
+        storage.discard_generation(generation)
+        raise
+    records = {r.name: r for result in results for r in result.records}
+    root = kb_dir.resolve()
+    manifest = Manifest(tuple(_final(records[s.name], s, root) for s in states),
+                        storage.code_fingerprint(), notes)
+    return Built(generation, manifest, "full", len(states))
+
+
+def _update(kb_dir: Path, index_dir: Path, current: Path, previous: Manifest,
+            changes: storage.Changes, states: list[FileState], notes: tuple[str, ...],
+            progress: Progress | None) -> Built:
+    generation = storage.clone_generation(index_dir, current)
+    touched = changes.added + changes.changed
+    records: dict[str, FileRecord] = {}
+    try:
+        entries = _entries(kb_dir, touched, records, progress)
+        update_index(generation, changes.changed + changes.removed, entries)
+    except BaseException:
+        storage.discard_generation(generation)
+        raise
+    kept = {f.name: f for f in previous.files}
+    root = kb_dir.resolve()
+    files = tuple(_final(records[s.name], s, root) if s.name in records else kept[s.name]
+                  for s in states)
+    manifest = Manifest(files, previous.code, notes)
+    return Built(generation, manifest, "update", len(touched))
+
+
+@dataclass(frozen=True, slots=True)
+class _Result:
+    segment: Any
+    words: Counter[str]
+    records: list[FileRecord]
+
+
+_counter: Any = None  # documents done, shared with the parent by worker processes
+
+
+def _share_counter(counter: Any) -> None:
+    global _counter
+    _counter = counter
+
+
+def _index_files(generation: str, kb_dir: str, names: Sequence[str],
+                 progress: Progress | None = None) -> _Result:
+    """Read, extract and index ``names`` into a segment of the index (in any process)."""
+    builder = SegmentBuilder(Path(generation))
+    records: dict[str, FileRecord] = {}
+    try:
+        builder.add(_entries(Path(kb_dir), names, records, progress))
+        segment = builder.finish()
+    except BaseException:
+        builder.cancel()
+        raise
+    return _Result(segment, builder.words, list(records.values()))
+
+
+def _entries(kb_dir: Path, names: Sequence[str], records: dict[str, FileRecord],
+             progress: Progress | None) -> Iterable[Entry]:
+    """The entries of each named document, noting in ``records`` what each one gave."""
+    root = kb_dir.resolve()
+    for done, name in enumerate(names, 1):
+        path = root / name
+        try:
+            document = read_document(path, name)
+        except DocumentError as exc:
+            records[name] = FileRecord(name, 0, 0, "", warning=str(exc))
+        else:
+            entries = extract_entries(document)
+            qa = sum(1 for e in entries if e.kind == "qa")
+            records[name] = FileRecord(name, 0, 0, document.fingerprint, qa, len(entries) - qa)
+            yield from entries
+        if _counter is not None:
+            with _counter.get_lock():
+                _counter.value += 1
+        if progress:
+            progress(done, len(names), name)
+
+
+def _final(record: FileRecord, state: FileState, root: Path) -> FileRecord:
+    """``record`` with the size and mtime the scan saw (the freshness check's key)."""
+    return FileRecord(state.name, state.size, state.mtime_ns,
+                      record.sha256 or storage.file_hash(root / state.name), record.qa_pairs,
+                      record.claims, record.warning)
+
+
+def _workers(states: list[FileState]) -> int:
+    if sum(s.size for s in states) < PARALLEL_MIN_BYTES:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_WORKERS))
+
+
+def _groups(states: list[FileState], count: int) -> list[list[str]]:
+    """Document names in ``count`` groups of about equal size, each in document order."""
+    groups: list[list[FileState]] = [[] for _ in range(count)]
+    sizes = [0] * count
+    for state in sorted(states, key=lambda s: -s.size):
+        smallest = sizes.index(min(sizes))
+        groups[smallest].append(state)
+        sizes[smallest] += state.size
+    order = {s.name: i for i, s in enumerate(states)}
+    return [[s.name for s in sorted(g, key=lambda s: order[s.name])] for g in groups if g]
+
+
+def _in_workers(generation: Path, kb_dir: Path, groups: list[list[str]],
+                progress: Progress | None) -> list[_Result]:
+    # "spawn" starts clean interpreters: forking a process that serves requests on
+    # threads could copy a lock some thread was holding.
+    context = multiprocessing.get_context("spawn")
+    counter = context.Value("i", 0)
+    total = sum(len(g) for g in groups)
+    with ProcessPoolExecutor(len(groups), mp_context=context, initializer=_share_counter,
+                             initargs=(counter,)) as pool:
+        futures: list[Future[_Result]] = [
+            pool.submit(_index_files, str(generation), str(kb_dir), group) for group in groups]
+        pending = set(futures)
+        while pending:
+            _, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            if progress:
+                progress(min(counter.value, total), total, "")
+        return [future.result() for future in futures]
