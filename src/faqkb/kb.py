@@ -10,27 +10,29 @@ once per thread, and picks up a newer index built by another process.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from faqkb import storage
 from faqkb.builder import build_generation
 from faqkb.documents import read_document
 from faqkb.errors import IndexBuildError, KnowledgeBaseError, QueryError
-from faqkb.index import open_index, open_searcher, open_vocabulary, stored_entry
+from faqkb.index import stored_entry
 from faqkb.models import KINDS, BuildReport, Document, Entry, SearchResults
+from faqkb.opened import DAMAGE, DamagedIndex, Opened, open_generation
 from faqkb.plan import plan_query
 from faqkb.query import ParsedQuery, clean_query, parse_query
 from faqkb.search import run_search
-from faqkb.spelling import Vocabulary
 from faqkb.synonyms import SYNONYMS_FILE, Synonyms
 
 MAX_LIMIT = 1000
+_T = TypeVar("_T")
+_log = logging.getLogger("faqkb")
 _PACKAGE = Path(__file__).resolve().parent
 Progress = Callable[[int, int, str], None]
 
@@ -81,8 +83,7 @@ class KnowledgeBase:
         self.auto_build = auto_build
         self.check_interval = check_interval
         self._lock = threading.RLock()
-        self._local = threading.local()
-        self._opened: _Opened | None = None
+        self._opened: Opened | None = None
         self._checked_at = float("-inf")
         self._synonyms: tuple[tuple[int, int] | None, Synonyms] = (None, Synonyms())
 
@@ -150,9 +151,14 @@ class KnowledgeBase:
             kinds=parsed.kinds + ((kind,) if kind else ()),
             sources=parsed.sources + ((source,) if source else ()),
         )
-        searcher = self._searcher()
-        plan = plan_query(searcher.reader(), self._vocabulary(), parsed, raw, self.synonyms())
-        return run_search(searcher, plan, parsed, raw, limit=limit, offset=offset)
+        synonyms = self.synonyms()
+
+        def run(opened: Opened) -> SearchResults:
+            searcher = opened.searcher()
+            plan = plan_query(searcher.reader(), opened.vocabulary, parsed, raw, synonyms)
+            return run_search(searcher, plan, parsed, raw, limit=limit, offset=offset)
+
+        return self._with_index(run)
 
     def synonyms(self) -> Synonyms:
         """The synonym groups of ``kb/synonyms.txt``, re-read whenever the file changes."""
@@ -169,15 +175,28 @@ class KnowledgeBase:
     def entries(self, *, kind: str | None = None, source: str | None = None) -> list[Entry]:
         """Every entry of the index, in document order, optionally of one kind or source."""
         _check_arguments(1, 0, kind)
-        found = [stored_entry(fields) for fields in self._searcher().all_stored_fields()]
-        found = [e for e in found if (kind is None or e.kind == kind)
-                 and (source is None or e.source == source)]
-        return sorted(found, key=lambda e: (e.source, e.start, e.kind != "qa"))
+        terms = {name: value for name, value in (("kind", kind), ("source", source)) if value}
+
+        def read(opened: Opened) -> list[Entry]:
+            searcher = opened.searcher()
+            stored = searcher.documents(**terms) if terms else searcher.all_stored_fields()
+            return sorted((stored_entry(fields) for fields in stored),
+                          key=lambda e: (e.source, e.start, e.kind != "qa"))
+
+        return self._with_index(read)
 
     def entry(self, entry_id: str) -> Entry | None:
         """The entry with this id, or ``None``."""
-        fields = self._searcher().document(id=str(entry_id))
-        return stored_entry(fields) if fields else None
+        def read(opened: Opened) -> Entry | None:
+            fields = opened.searcher().document(id=str(entry_id))
+            return stored_entry(fields) if fields else None
+
+        return self._with_index(read)
+
+    @property
+    def version(self) -> str:
+        """The name of the index generation in service: it changes with every build."""
+        return self._open().generation.name
 
     def sources(self) -> list[str]:
         """The names of the indexed documents."""
@@ -196,12 +215,8 @@ class KnowledgeBase:
     def close(self) -> None:
         """Close the open index and this thread's searcher."""
         with self._lock:
-            searcher = getattr(self._local, "searcher", None)
-            if searcher is not None:
-                searcher.close()
-                self._local.searcher = None
             if self._opened is not None:
-                self._opened.index.close()
+                self._opened.close()
                 self._opened = None
 
     # -- internals ----------------------------------------------------------------
@@ -211,7 +226,12 @@ class KnowledgeBase:
         if self.auto_build and now - self._checked_at >= self.check_interval:
             self._checked_at = now
             if not self.is_fresh():
-                self.build()
+                try:
+                    self.build()
+                except IndexBuildError as exc:
+                    if storage.current_generation(self.index_dir) is None:
+                        raise
+                    _log.warning("%s; searching the index as it is", exc)
         generation = storage.current_generation(self.index_dir)
         if generation is None:
             if not self.auto_build:
@@ -222,47 +242,47 @@ class KnowledgeBase:
                 raise IndexBuildError(f"no index in {self.index_dir}")
         return generation
 
-    def _open(self) -> _Opened:
+    def _open(self) -> Opened:
         generation = self._ensure_index()
         with self._lock:
-            opened = self._opened
-            if opened is None or opened.generation != generation:
-                try:
-                    index = open_index(generation)
-                except Exception as exc:  # a damaged generation: rebuild once
-                    if not self.auto_build:
-                        raise IndexBuildError(f"cannot open the index: {exc}") from None
-                    self.build(force=True)
-                    generation = self._ensure_index()
-                    index = open_index(generation)
-                manifest = storage.read_manifest(generation) or storage.Manifest((), "")
-                opened = self._opened = _Opened(generation, index, open_vocabulary(generation),
-                                                manifest)
-        return opened
+            if self._opened is None or self._opened.generation != generation:
+                self._opened = self._open_or_rebuild(generation)
+            return self._opened
 
-    def _searcher(self) -> Any:
+    def _open_or_rebuild(self, generation: Path) -> Opened:
+        try:
+            return open_generation(generation)
+        except DamagedIndex as exc:
+            problem = f"the index in {generation} is damaged: {exc}"
+        if not self.auto_build:
+            raise IndexBuildError(f"{problem}; run `faqkb build --force`")
+        _log.warning("%s; rebuilding it", problem)
+        self.build(force=True)
+        rebuilt = storage.current_generation(self.index_dir)
+        try:
+            return open_generation(rebuilt) if rebuilt else open_generation(generation)
+        except DamagedIndex as exc:
+            raise IndexBuildError(f"the rebuilt index in {rebuilt} is damaged too: {exc}") \
+                from None
+
+    def _with_index(self, action: Callable[[Opened], _T]) -> _T:
+        """Run ``action`` on the open index; if its files fail under it (damaged, or removed
+        by another process's build), reopen or rebuild and try once more."""
         opened = self._open()
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is None or getattr(self._local, "generation", None) != opened.generation:
-            if searcher is not None:
-                searcher.close()
-            searcher = open_searcher(opened.index)
-            self._local.searcher = searcher
-            self._local.generation = opened.generation
-        return searcher
-
-    def _vocabulary(self) -> Vocabulary:
-        return self._open().vocabulary
-
-
-@dataclass(frozen=True, slots=True)
-class _Opened:
-    """The index generation in service, opened once and shared by every thread."""
-
-    generation: Path
-    index: Any
-    vocabulary: Vocabulary
-    manifest: storage.Manifest
+        try:
+            return action(opened)
+        except DAMAGE as exc:
+            with self._lock:
+                if storage.current_generation(self.index_dir) == opened.generation:
+                    _log.warning("the index in %s failed (%s); rebuilding it",
+                                 opened.generation, exc)
+                    if not self.auto_build:
+                        raise IndexBuildError(f"the index in {opened.generation} is damaged "
+                                              f"({exc}); run `faqkb build --force`") from None
+                    self.build(force=True)
+                if self._opened is opened:
+                    self._opened = None
+            return action(self._open())
 
 
 def _report(manifest: storage.Manifest, index_dir: Path, mode: str, reindexed: int,

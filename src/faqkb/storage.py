@@ -28,7 +28,7 @@ import shutil
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,7 @@ class Manifest:
     files: tuple[FileRecord, ...]
     code: str
     notes: tuple[str, ...] = ()
+    index_files: tuple[tuple[str, int], ...] = ()  # the generation's files and their sizes
 
     @property
     def documents(self) -> int:
@@ -85,6 +86,11 @@ class Manifest:
         return sum(f.claims for f in self.files)
 
     @property
+    def entries(self) -> int:
+        """Entries indexed."""
+        return self.qa_pairs + self.claims
+
+    @property
     def warnings(self) -> tuple[str, ...]:
         """Every file passed over or not indexed, with the reason."""
         return self.notes + tuple(f.warning for f in self.files if f.warning)
@@ -95,6 +101,7 @@ class Manifest:
             "format": FORMAT, "code": self.code, "notes": self.notes,
             "files": [[f.name, f.size, f.mtime_ns, f.sha256, f.qa_pairs, f.claims, f.warning]
                       for f in self.files],
+            "index_files": self.index_files,
         }, indent=0)
 
     @classmethod
@@ -108,6 +115,7 @@ class Manifest:
                         for n, s, m, h, q, c, w in data["files"]),
             code=str(data["code"]),
             notes=tuple(str(note) for note in data["notes"]),
+            index_files=tuple((str(n), int(size)) for n, size in data["index_files"]),
         )
 
 
@@ -271,6 +279,9 @@ def commit_generation(index_dir: Path, generation: Path, manifest: Manifest) -> 
     """Write the manifest, put ``generation`` in service, and drop generations before the last."""
     previous = current_generation(index_dir)
     try:
+        files = tuple(sorted((p.name, p.stat().st_size) for p in generation.iterdir()
+                             if p.is_file() and p.name != MANIFEST))
+        manifest = replace(manifest, index_files=files)
         _write_atomic(generation / MANIFEST, manifest.to_json())
         _write_atomic(index_dir / CURRENT, generation.name + "\n")
     except OSError as exc:
@@ -280,6 +291,18 @@ def commit_generation(index_dir: Path, generation: Path, manifest: Manifest) -> 
     for path in _entries(index_dir):
         if _GENERATION.match(path.name) and path.name not in keep:
             shutil.rmtree(path, ignore_errors=True)
+
+
+def damage(generation: Path, manifest: Manifest) -> str | None:
+    """What is wrong with a generation's files (missing, or of another size), if anything."""
+    for name, size in manifest.index_files:
+        try:
+            actual = (generation / name).stat().st_size
+        except OSError:
+            return f"{name} is missing"
+        if actual != size:
+            return f"{name} has {actual} bytes, not {size}"
+    return None
 
 
 def discard_generation(generation: Path) -> None:

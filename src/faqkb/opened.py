@@ -1,0 +1,83 @@
+"""An index generation opened for searching, checked first, shared by every thread.
+
+:func:`open_generation` opens a generation only after checking it: its files are all
+there at the sizes the manifest recorded, and Whoosh finds as many entries as the
+manifest says. A generation that fails is *damaged* (:class:`DamagedIndex`), and
+the knowledge base rebuilds it. :data:`DAMAGE` lists what reading a damaged index
+can raise later, during a search.
+
+Each thread gets its own Whoosh searcher (:meth:`Opened.searcher`); a thread keeps
+the generation it opened until it next searches, so a rebuild never pulls an index
+out from under a search in progress.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import struct
+import threading
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from faqkb import storage
+from faqkb.index import open_index, open_searcher, open_vocabulary
+from faqkb.spelling import Vocabulary
+
+# What Whoosh raises reading files that were truncated, overwritten or removed.
+DAMAGE: tuple[type[BaseException], ...] = (
+    OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError,
+    json.JSONDecodeError,
+)
+
+
+class DamagedIndex(Exception):
+    """A generation's files are missing, truncated or inconsistent (message: what)."""
+
+
+@dataclass(eq=False)
+class Opened:
+    """A generation in service: its Whoosh index, vocabulary and manifest."""
+
+    generation: Path
+    index: Any
+    vocabulary: Vocabulary
+    manifest: storage.Manifest
+    _local: threading.local = field(default_factory=threading.local)
+
+    def searcher(self) -> Any:
+        """This thread's searcher of the generation (opened on first use)."""
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is None:
+            searcher = self._local.searcher = open_searcher(self.index)
+        return searcher
+
+    def close(self) -> None:
+        """Close the index (searchers other threads opened close with their threads)."""
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None:
+            searcher.close()
+            self._local.searcher = None
+        self.index.close()
+
+
+def open_generation(generation: Path) -> Opened:
+    """Open ``generation`` for searching; raises :class:`DamagedIndex` when it is damaged."""
+    manifest = storage.read_manifest(generation)
+    if manifest is None:
+        raise DamagedIndex("its manifest is missing or unreadable")
+    problem = storage.damage(generation, manifest)
+    if problem:
+        raise DamagedIndex(problem)
+    try:
+        index = open_index(generation)
+        with index.searcher() as searcher:
+            found = searcher.doc_count()
+    except DAMAGE as exc:
+        raise DamagedIndex(f"Whoosh cannot read it ({exc})") from None
+    if found != manifest.entries:
+        index.close()
+        raise DamagedIndex(f"it holds {found} entries where {manifest.entries} were written")
+    return Opened(generation, index, open_vocabulary(generation), manifest)

@@ -1,0 +1,186 @@
+"""Index faults: a killed build, a damaged index, two builds at once, a rebuild under a
+search; the index keeps answering and nothing is lost or mixed."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from faqkb import IndexBuildError, KnowledgeBase, storage
+from faqkb import kb as faqkb_kb
+
+BENCHMARKS = Path(__file__).resolve().parent / "benchmarks"
+
+
+def current(kb: KnowledgeBase) -> Path:
+    generation = storage.current_generation(kb.index_dir)
+    assert generation is not None
+    return generation
+
+
+def segment_file(generation: Path) -> Path:
+    return next(p for p in generation.iterdir() if p.suffix == ".seg")
+
+
+def hits(kb: KnowledgeBase, query: str = "session") -> list[str]:
+    return [h.id for h in kb.search(query)]
+
+
+@pytest.fixture
+def generated_kb(tmp_path: Path) -> Path:
+    """A knowledge base that takes a few seconds to build (about 1.5 MB of FAQs)."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        from corpus import generate, write
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    folder = tmp_path / "generated"
+    write(generate(4000, seed=7, queries=1), folder)
+    return folder
+
+
+def test_a_missing_index_file_is_detected_and_rebuilt(kb: KnowledgeBase) -> None:
+    before = hits(kb)
+    kb.close()
+    segment_file(current(kb)).unlink()
+    assert hits(KnowledgeBase(kb.kb_dir, kb.index_dir)) == before
+
+
+def test_a_truncated_index_file_is_detected_and_rebuilt(kb: KnowledgeBase) -> None:
+    before = hits(kb)
+    kb.close()
+    os.truncate(segment_file(current(kb)), 100)
+    assert hits(KnowledgeBase(kb.kb_dir, kb.index_dir)) == before
+
+
+def test_a_lost_table_of_contents_is_not_taken_for_an_empty_index(kb: KnowledgeBase) -> None:
+    before = hits(kb)
+    kb.close()
+    for toc in current(kb).glob("*.toc"):
+        if toc.name != "_MAIN_0.toc":
+            toc.unlink()
+    assert hits(KnowledgeBase(kb.kb_dir, kb.index_dir)) == before
+
+
+def test_files_failing_during_a_search_are_rebuilt_and_the_search_retried(
+        kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    before, damaged = hits(kb), current(kb)
+    real = faqkb_kb.run_search
+    failures = iter([FileNotFoundError(2, "No such file", "MAIN_x.seg")])
+
+    def failing_once(*args: object, **kwargs: object) -> object:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(faqkb_kb, "run_search", failing_once)
+    with caplog.at_level(logging.WARNING, logger="faqkb"):
+        assert hits(kb) == before
+    assert current(kb) != damaged
+    assert f"the index in {damaged} failed" in caplog.text
+
+
+def test_damage_is_reported_clearly_when_rebuilding_is_not_allowed(kb: KnowledgeBase) -> None:
+    kb.build()
+    segment_file(current(kb)).unlink()
+    reader = KnowledgeBase(kb.kb_dir, kb.index_dir, auto_build=False)
+    with pytest.raises(IndexBuildError, match=r"is damaged: .*\.seg is missing; run `faqkb "
+                                              r"build --force`"):
+        reader.search("session")
+
+
+def test_a_stale_index_keeps_answering_when_it_cannot_be_rebuilt(
+        kb: KnowledgeBase, kb_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    before = hits(kb)
+    (kb_dir / "new.txt").write_text("News\n\nWhat is new?\n\nNothing much.\n", encoding="utf-8")
+
+    def read_only(*args: object) -> None:
+        raise IndexBuildError("cannot create /read-only/index: Read-only file system")
+
+    monkeypatch.setattr("faqkb.kb.build_generation", read_only)
+    with caplog.at_level(logging.WARNING, logger="faqkb"):
+        assert hits(kb) == before
+    assert "Read-only file system; searching the index as it is" in caplog.text
+
+
+def test_a_killed_build_leaves_the_previous_index_serving(generated_kb: Path,
+                                                          tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    kb = KnowledgeBase(generated_kb, index_dir)
+    kb.build()
+    serving, before = current(kb), hits(kb, "taifloulbam")
+    command = [sys.executable, "-m", "faqkb", "build", "--force", "--kb", str(generated_kb),
+               "--index-dir", str(index_dir)]
+    kills = 0
+    for delay in (0.05, 0.4, 1.0, 2.0):
+        build = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        try:
+            build.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            os.killpg(build.pid, signal.SIGKILL)
+            build.wait()
+        if build.returncode == -signal.SIGKILL:
+            kills += 1
+            assert current(kb) == serving
+            assert hits(KnowledgeBase(generated_kb, index_dir, auto_build=False),
+                        "taifloulbam") == before
+        else:  # the build finished before the kill: the new index serves
+            serving = current(kb)
+    assert kills >= 2
+    assert KnowledgeBase(generated_kb, index_dir).build(force=True).mode == "full"
+    assert len([p for p in index_dir.iterdir() if p.name.startswith("gen-")]) == 2
+    assert hits(KnowledgeBase(generated_kb, index_dir), "taifloulbam") == before
+
+
+def test_two_builds_at_once_make_one_whole_index(kb_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    command = [sys.executable, "-m", "faqkb", "build", "--force", "--kb", str(kb_dir),
+               "--index-dir", str(index_dir)]
+    builds = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True) for _ in range(2)]
+    outputs = [build.communicate(timeout=120) for build in builds]
+    assert [build.returncode for build in builds] == [0, 0], outputs
+    kb = KnowledgeBase(kb_dir, index_dir, auto_build=False)
+    entries = kb.entries()
+    assert len(entries) == len({e.id for e in entries}) == storage.read_manifest(
+        current(kb)).entries  # type: ignore[union-attr]
+
+
+def test_searches_go_on_while_the_index_is_rebuilt(kb: KnowledgeBase, kb_dir: Path,
+                                                   tmp_path: Path) -> None:
+    expected = hits(kb)
+    failures: list[BaseException] = []
+    results: list[list[str]] = []
+    stop = threading.Event()
+
+    def search_until_stopped() -> None:
+        reader = KnowledgeBase(kb_dir, kb.index_dir, check_interval=0)
+        while not stop.is_set():
+            try:
+                results.append(hits(reader))
+            except BaseException as exc:  # noqa: BLE001 - every failure counts
+                failures.append(exc)
+
+    searchers = [threading.Thread(target=search_until_stopped) for _ in range(3)]
+    for thread in searchers:
+        thread.start()
+    try:
+        for _ in range(8):
+            KnowledgeBase(kb_dir, kb.index_dir).build(force=True)
+    finally:
+        stop.set()
+        for thread in searchers:
+            thread.join()
+    assert failures == []
+    assert results and all(result == expected for result in results)
