@@ -23,7 +23,6 @@ written (:class:`~faqkb.spelling.Vocabulary`), for spelling correction.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections import Counter
@@ -142,9 +141,28 @@ def surface_words(text: str) -> list[tuple[str, str | None]]:
     return words
 
 
-def is_known(reader: Any, term: str) -> bool:
-    """True when some entry of the index contains ``term``."""
-    return any(reader.doc_frequency(field, term) for field in TEXT_FIELDS)
+class TermStats:
+    """How many entries of an open index contain each term (in any text field).
+
+    Frequencies are remembered in ``known``, which may be shared by every search of one
+    index generation (a generation never changes); ``reader`` is the calling thread's
+    own Whoosh reader, used for the terms not remembered yet.
+    """
+
+    def __init__(self, reader: Any, known: dict[str, int]) -> None:
+        self._reader = reader
+        self._known = known
+        self.total: int = reader.doc_count()
+
+    def frequency(self, term: str) -> int:
+        """Entries containing ``term``."""
+        found = self._known.get(term)
+        if found is None:
+            found = max(int(self._reader.doc_frequency(field, term)) for field in TEXT_FIELDS)
+            if len(self._known) > 200_000:
+                self._known.clear()
+            self._known[term] = found
+        return found
 
 
 def spoken_words(text: str) -> list[str]:
@@ -269,12 +287,13 @@ def open_searcher(index: Any) -> Any:
 
 def stored_entry(fields: dict[str, Any]) -> Entry:
     """The :class:`Entry` kept in a hit's stored fields."""
-    return Entry.from_dict(json.loads(fields[ENTRY]))
+    (identifier, kind, source, start, end, text, questions, title, heading,
+     context) = fields[ENTRY]
+    return Entry(identifier, kind, source, start, end, text, tuple(questions), title, heading,
+                 context)
 
 
 def _fields(entry: Entry) -> dict[str, Any]:
-    data = entry.to_dict()
-    data["context"] = entry.context
     body = entry.text if not entry.context else f"{entry.text}\n{entry.context}"
     question_terms = [analyze(question) for question in entry.questions]
     body_terms = analyze(body)
@@ -285,7 +304,8 @@ def _fields(entry: Entry) -> dict[str, Any]:
         QUESTION: " ".join(" ".join(terms) for terms in question_terms),
         HEADING: " ".join(analyze(entry.heading)),
         BODY: " ".join(body_terms),
-        ENTRY: json.dumps(data, ensure_ascii=False),
+        ENTRY: (entry.id, entry.kind, entry.source, entry.start, entry.end, entry.text,
+                entry.questions, entry.title, entry.heading, entry.context),
         QUESTION_TERMS: question_terms,
         ENTRY_TERMS: " ".join(sorted(set(body_terms).union(*map(set, question_terms)))),
     }

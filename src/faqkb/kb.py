@@ -154,9 +154,10 @@ class KnowledgeBase:
         synonyms = self.synonyms()
 
         def run(opened: Opened) -> SearchResults:
-            searcher = opened.searcher()
-            plan = plan_query(searcher.reader(), opened.vocabulary, parsed, raw, synonyms)
-            return run_search(searcher, plan, parsed, raw, limit=limit, offset=offset)
+            stats = opened.stats()
+            plan = plan_query(stats, opened.vocabulary, parsed, raw, synonyms)
+            return run_search(opened.searcher(), stats, plan, parsed, raw, limit=limit,
+                              offset=offset)
 
         return self._with_index(run)
 

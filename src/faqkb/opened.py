@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from faqkb import storage
-from faqkb.index import open_index, open_searcher, open_vocabulary
+from faqkb.index import TermStats, open_index, open_searcher, open_vocabulary
 from faqkb.spelling import Vocabulary
 
 # What Whoosh raises reading files that were truncated, overwritten or removed.
@@ -46,6 +46,7 @@ class Opened:
     vocabulary: Vocabulary
     manifest: storage.Manifest
     _local: threading.local = field(default_factory=threading.local)
+    _frequencies: dict[str, int] = field(default_factory=dict)
 
     def searcher(self) -> Any:
         """This thread's searcher of the generation (opened on first use)."""
@@ -53,6 +54,10 @@ class Opened:
         if searcher is None:
             searcher = self._local.searcher = open_searcher(self.index)
         return searcher
+
+    def stats(self) -> TermStats:
+        """Term frequencies for this thread's searches (remembered across threads)."""
+        return TermStats(self.searcher().reader(), self._frequencies)
 
     def close(self) -> None:
         """Close the index (searchers other threads opened close with their threads)."""

@@ -14,9 +14,8 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from faqkb.index import TEXT_FIELDS, analyze, is_known, surface_words
+from faqkb.index import TermStats, analyze, surface_words
 from faqkb.query import ParsedQuery
 from faqkb.spelling import Vocabulary, allowed_distance, best_correction
 from faqkb.synonyms import Synonyms
@@ -56,7 +55,7 @@ class Plan:
     suggestion: str | None = None
 
 
-def plan_query(reader: Any, vocabulary: Vocabulary, parsed: ParsedQuery, raw_query: str,
+def plan_query(stats: TermStats, vocabulary: Vocabulary, parsed: ParsedQuery, raw_query: str,
                synonyms: Synonyms) -> Plan:
     """Turn a parsed query into concepts: analyzed, spelling-corrected, synonym-expanded."""
     terms: list[str] = []
@@ -65,7 +64,7 @@ def plan_query(reader: Any, vocabulary: Vocabulary, parsed: ParsedQuery, raw_que
     for surface, term in surface_words(" ".join(parsed.words)):
         if term is None:
             continue
-        if not is_known(reader, term) and not synonyms.is_member(term):
+        if not stats.frequency(term) and not synonyms.is_member(term):
             fixed = _correct(vocabulary, surface)
             fixed_terms = analyze(fixed) if fixed else []
             if fixed and len(fixed_terms) == 1:
@@ -77,7 +76,7 @@ def plan_query(reader: Any, vocabulary: Vocabulary, parsed: ParsedQuery, raw_que
                     t for word in vocabulary.starting(surface, MAX_COMPLETIONS)
                     for t in analyze(word)))
         terms.append(term)
-    concepts = _concepts(reader, terms, synonyms, completions)
+    concepts = _concepts(stats, terms, synonyms, completions)
     phrases = tuple(p for p in (tuple(analyze(phrase)) for phrase in parsed.phrases) if p)
     excluded = tuple(dict.fromkeys(t for word in parsed.excluded for t in analyze(word)))
     return Plan(concepts, phrases, excluded, _suggestion(raw_query, corrections))
@@ -90,7 +89,7 @@ def _correct(vocabulary: Vocabulary, word: str) -> str | None:
     return best_correction(word, vocabulary.similar(word, distance))
 
 
-def _concepts(reader: Any, terms: Sequence[str], synonyms: Synonyms,
+def _concepts(stats: TermStats, terms: Sequence[str], synonyms: Synonyms,
               completions: dict[str, tuple[str, ...]]) -> tuple[Concept, ...]:
     groups: list[list[tuple[tuple[str, ...], float]]] = []
     matches = {m.start: m for m in synonyms.matches(terms)}
@@ -105,7 +104,7 @@ def _concepts(reader: Any, terms: Sequence[str], synonyms: Synonyms,
             continue
         typed = tuple(terms[match.start : match.end])
         # A synonym is worth less than the word typed, unless the index lacks that word.
-        weight = SYNONYM_WEIGHT if wording_frequency(reader, typed) else 1.0
+        weight = SYNONYM_WEIGHT if wording_frequency(stats, typed) else 1.0
         alternatives = [(typed, 1.0)] + [(alt, weight) for alt in match.alternatives]
         if len(typed) > 1:
             alternatives += [((part,), PART_WEIGHT) for part in typed]
@@ -116,26 +115,26 @@ def _concepts(reader: Any, terms: Sequence[str], synonyms: Synonyms,
         key = tuple(sorted(alt for alt, _ in alternatives))
         if key not in concepts:
             # A concept is as common as its most common wording ("hurt" as "pain").
-            frequency = max(wording_frequency(reader, alt) for alt, _ in alternatives)
-            weight = rarity(reader, frequency)
+            frequency = max(wording_frequency(stats, alt) for alt, _ in alternatives)
+            weight = rarity(stats, frequency)
             if alternatives[0][0][0] in FILLER_TERMS:
                 weight *= FILLER_WEIGHT
             concepts[key] = Concept(tuple(alternatives), weight, frequency)
     return tuple(concepts.values())
 
 
-def wording_frequency(reader: Any, terms: tuple[str, ...]) -> int:
+def wording_frequency(stats: TermStats, terms: tuple[str, ...]) -> int:
     """How many entries contain the rarest of ``terms`` (in any text field)."""
-    return min(max(int(reader.doc_frequency(f, t)) for f in TEXT_FIELDS) for t in terms)
+    return min(stats.frequency(t) for t in terms)
 
 
-def rarity(reader: Any, frequency: int) -> float:
+def rarity(stats: TermStats, frequency: int) -> float:
     """BM25's inverse document frequency of a wording found in ``frequency`` entries.
 
     A wording no entry contains counts as if one did: a word the index lacks is rare,
     but an unknown synonym must not make its concept look rarer than a known one.
     """
-    total = max(1, reader.doc_count())
+    total = max(1, stats.total)
     frequency = max(1, frequency)
     return math.log(1 + (total - frequency + 0.5) / (frequency + 0.5))
 

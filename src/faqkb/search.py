@@ -31,9 +31,10 @@ from faqkb.index import (
     QUESTION,
     SOURCE,
     TEXT_FIELDS,
+    TermStats,
 )
 from faqkb.models import Entry, Hit, SearchResults
-from faqkb.plan import Concept, Plan, rarity, wording_frequency
+from faqkb.plan import Concept, Plan, rarity
 from faqkb.query import ParsedQuery
 from faqkb.ranking import NO_CLOSE_MATCH_COVERAGE, Scored, collapse, rescore
 from faqkb.snippets import make_snippet
@@ -46,8 +47,9 @@ COMMON_SHARE = 0.05
 _PHRASE_FIELDS = (QUESTION, BODY)
 
 
-def run_search(searcher: Any, plan: Plan, parsed: ParsedQuery, raw_query: str, *,
-               limit: int, offset: int = 0, budget: float = TIME_BUDGET) -> SearchResults:
+def run_search(searcher: Any, stats: TermStats, plan: Plan, parsed: ParsedQuery,
+               raw_query: str, *, limit: int, offset: int = 0,
+               budget: float = TIME_BUDGET) -> SearchResults:
     """Search ``searcher`` (a Whoosh searcher) following ``plan``; best hits first.
 
     Whoosh picks the best candidates by BM25F (skipping blocks of postings that cannot
@@ -56,7 +58,7 @@ def run_search(searcher: Any, plan: Plan, parsed: ParsedQuery, raw_query: str, *
     estimate beyond that. Collecting stops after ``budget`` seconds: the results then
     hold the best of what was found in time, marked ``partial``.
     """
-    query = _positive_query(plan, searcher.doc_count())
+    query = _positive_query(plan, stats.total)
     if query is None:
         return SearchResults(query=raw_query, hits=(), total=0, suggestion=plan.suggestion,
                              corrected=plan.suggestion is not None)
@@ -76,12 +78,11 @@ def run_search(searcher: Any, plan: Plan, parsed: ParsedQuery, raw_query: str, *
     except TimeLimit:
         partial = True
     results = collector.results()
-    reader = searcher.reader()
     weights: dict[str, float] = {}
 
     def term_weight(term: str) -> float:
         if term not in weights:
-            weights[term] = rarity(reader, wording_frequency(reader, (term,)))
+            weights[term] = rarity(stats, stats.frequency(term))
         return weights[term]
 
     scored = [rescore(hit, plan, wanted, term_weight) for hit in results]
@@ -92,7 +93,7 @@ def run_search(searcher: Any, plan: Plan, parsed: ParsedQuery, raw_query: str, *
     return SearchResults(
         query=raw_query,
         hits=tuple(_hit(item, duplicates, wanted) for item, duplicates in page),
-        total=len(collapsed) if complete else max(len(collapsed), _estimate(plan, searcher)),
+        total=len(collapsed) if complete else max(len(collapsed), _estimate(plan, stats.total)),
         partial=partial,
         suggestion=plan.suggestion,
         corrected=plan.suggestion is not None,
@@ -120,12 +121,12 @@ class _Budget(WrappingCollector):  # type: ignore[misc]
             self.collect(sub_docnum)
 
 
-def _estimate(plan: Plan, searcher: Any) -> int:
+def _estimate(plan: Plan, total: int) -> int:
     """About how many entries match: the entries of the concepts that found candidates."""
-    cutoff = max(COMMON_MIN_ENTRIES, COMMON_SHARE * searcher.doc_count())
+    cutoff = max(COMMON_MIN_ENTRIES, COMMON_SHARE * total)
     finding = [c.frequency for c in plan.concepts if c.frequency <= cutoff] or \
         [min((c.frequency for c in plan.concepts), default=0)]
-    return int(min(searcher.doc_count(), sum(finding)))
+    return int(min(total, sum(finding)))
 
 
 # -- retrieval --------------------------------------------------------------------------
