@@ -47,6 +47,16 @@ COMMON_SHARE = 0.05
 _PHRASE_FIELDS = (QUESTION, BODY)
 
 
+class _Or(wq.Or):  # type: ignore[misc]
+    """An OR that always merges its parts as a tree of unions.
+
+    For indexes under 5,000 entries Whoosh otherwise preloads every match of every
+    part into arrays, which costs more than it saves for queries of a few words.
+    """
+
+    matcher_type = wq.Or.DEFAULT_MATCHER
+
+
 def run_search(searcher: Any, stats: TermStats, plan: Plan, parsed: ParsedQuery,
                raw_query: str, *, limit: int, offset: int = 0,
                budget: float = TIME_BUDGET) -> SearchResults:
@@ -63,7 +73,7 @@ def run_search(searcher: Any, stats: TermStats, plan: Plan, parsed: ParsedQuery,
         return SearchResults(query=raw_query, hits=(), total=0, suggestion=plan.suggestion,
                              corrected=plan.suggestion is not None)
     if plan.excluded:
-        query = wq.AndNot(query, wq.Or([wq.Term(f, t) for t in plan.excluded
+        query = wq.AndNot(query, _Or([wq.Term(f, t) for t in plan.excluded
                                         for f in TEXT_FIELDS]))
     wanted = frozenset(t for c in plan.concepts for alt, _ in c.alternatives for t in alt)
     wanted |= frozenset(t for phrase in plan.phrases for t in phrase)
@@ -155,41 +165,41 @@ def _concepts_query(concepts: Sequence[Concept], total: int) -> Any:
     rare = [_concept_query(c) for c in concepts if c.frequency <= cutoff]
     common = sorted((c for c in concepts if c.frequency > cutoff), key=lambda c: c.frequency)
     if not common:
-        return wq.Or(rare)
+        return _Or(rare)
     if not rare:
         rare, common = [_concept_query(common[0])], common[1:]
         if not common:
             return rare[0]
-    return wq.Or(rare)
+    return _Or(rare)
 
 
 def _concept_query(concept: Concept) -> Any:
-    return wq.Or([_terms_query(alt, weight) for alt, weight in concept.alternatives])
+    return _Or([_terms_query(alt, weight) for alt, weight in concept.alternatives])
 
 
 def _terms_query(terms: tuple[str, ...], weight: float) -> Any:
     if len(terms) == 1:
-        return wq.Or([wq.Term(f, terms[0], boost=weight * FIELD_WEIGHTS[f])
+        return _Or([wq.Term(f, terms[0], boost=weight * FIELD_WEIGHTS[f])
                       for f in TEXT_FIELDS])
     phrases = [wq.Phrase(f, list(terms), boost=weight * FIELD_WEIGHTS[f])
                for f in _PHRASE_FIELDS]
     heading = wq.And([wq.Term(HEADING, t) for t in terms],
                      boost=weight * FIELD_WEIGHTS[HEADING])
-    return wq.Or([*phrases, heading])
+    return _Or([*phrases, heading])
 
 
 def _phrase_query(terms: tuple[str, ...]) -> Any:
     if len(terms) == 1:
         return _terms_query(terms, 1.0)
-    return wq.Or([wq.Phrase(f, list(terms), boost=FIELD_WEIGHTS[f]) for f in _PHRASE_FIELDS])
+    return _Or([wq.Phrase(f, list(terms), boost=FIELD_WEIGHTS[f]) for f in _PHRASE_FIELDS])
 
 
 def _filter_query(parsed: ParsedQuery) -> Any:
     parts = []
     if parsed.kinds:
-        parts.append(wq.Or([wq.Term(KIND, k) for k in parsed.kinds]))
+        parts.append(_Or([wq.Term(KIND, k) for k in parsed.kinds]))
     if parsed.sources:
-        parts.append(wq.Or([q for s in parsed.sources
+        parts.append(_Or([q for s in parsed.sources
                             for q in (wq.Term(SOURCE, s), wq.Prefix(SOURCE, s))]))
     if not parts:
         return None
