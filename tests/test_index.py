@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from faqkb.index import ANALYZER, analyze
+from faqkb.index import ANALYZER, analyze, located_terms
 
 TEXTS = [
     "How do I strengthen my lower back for running?",
@@ -18,6 +18,12 @@ TEXTS = [
 @pytest.mark.parametrize("text", TEXTS)
 def test_the_fast_analysis_gives_the_whoosh_analyzers_terms(text: str) -> None:
     assert analyze(text) == [token.text for token in ANALYZER(text)]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_terms_are_located_where_the_whoosh_analyzer_finds_them(text: str) -> None:
+    assert located_terms(text) == [(t.startchar, t.endchar, t.text)
+                                   for t in ANALYZER(text, chars=True)]
 
 
 def test_stop_and_question_words_leave_no_terms() -> None:

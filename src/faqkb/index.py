@@ -119,16 +119,32 @@ def analyze(text: str) -> list[str]:
     """
     terms: list[str] = []
     for word in _WORDS.findall(text):
-        word = word.lower().translate(accent_map)
-        if len(word) < 2 or word in STOP_WORDS:
-            continue
-        stem = _STEMS.get(word)
-        if stem is None:
-            if len(_STEMS) >= _MAX_STEMS:
-                _STEMS.clear()
-            stem = _STEMS[word] = _STEM(word)
-        terms.append(stem)
+        term = _term(word)
+        if term is not None:
+            terms.append(term)
     return terms
+
+
+def located_terms(text: str) -> list[tuple[int, int, str]]:
+    """The index terms of ``text`` with the span of the word each one comes from."""
+    found: list[tuple[int, int, str]] = []
+    for match in _WORDS.finditer(text):
+        term = _term(match.group())
+        if term is not None:
+            found.append((match.start(), match.end(), term))
+    return found
+
+
+def _term(word: str) -> str | None:
+    word = word.lower().translate(accent_map)
+    if len(word) < 2 or word in STOP_WORDS:
+        return None
+    stem = _STEMS.get(word)
+    if stem is None:
+        if len(_STEMS) >= _MAX_STEMS:
+            _STEMS.clear()
+        stem = _STEMS[word] = _STEM(word)
+    return stem
 
 
 def surface_words(text: str) -> list[tuple[str, str | None]]:

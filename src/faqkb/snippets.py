@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from faqkb.index import ANALYZER
+from faqkb.index import located_terms
 
 SNIPPET_CHARS = 240
 ELLIPSIS = "…"
@@ -20,8 +20,7 @@ def make_snippet(
 ) -> tuple[str, tuple[tuple[int, int], ...]]:
     """The window of ``text`` richest in ``terms`` and the spans of the matches in it."""
     text = " ".join(text.split())
-    matches = [(t.startchar, t.endchar, t.text) for t in ANALYZER(text, chars=True)
-               if t.text in terms]
+    matches = [match for match in located_terms(text) if match[2] in terms]
     if len(text) <= width:
         return text, tuple((s, e) for s, e, _ in matches)
     start = _best_window(text, matches, width)
