@@ -8,6 +8,7 @@ import pytest
 
 from faqkb import KnowledgeBase, QueryError
 from faqkb.query import parse_query
+from faqkb.snippets import make_snippet
 
 HOSTILE_QUERIES = [
     "", " ", "?", "??", "*", "**", '"', '""', '"unclosed phrase', "'", "(", ")", "[", "]",
@@ -161,3 +162,25 @@ def test_a_pair_asked_in_its_own_words_stays_whole(kb: KnowledgeBase, kb_dir: Pa
     (kb_dir / "shoes.txt").write_text(SHOE_CARE, encoding="utf-8")
     hit = kb.search("how do I look after my running shoes")[0]
     assert hit.question == "How do I look after my running shoes?"
+
+
+def test_a_snippet_of_a_long_text_is_the_window_richest_in_matches() -> None:
+    text = "Filler words go here. " * 40 + "Towels and water bottles help. " + "More. " * 40
+    snippet, highlights = make_snippet(text, {"towel", "water"})
+    assert [snippet[s:e] for s, e in highlights] == ["Towels", "water"]
+    assert snippet.startswith("…") and len(snippet) <= 245
+
+
+def test_a_snippet_ending_with_a_sentence_has_no_ellipsis_after_it() -> None:
+    text = "Towels help a lot. Xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx and more."
+    assert make_snippet(text, {"towel"}, width=25)[0] == "Towels help a lot."
+
+
+def test_a_snippet_cut_mid_sentence_says_more_follows() -> None:
+    text = "Towels help a lot when it rains and the track is muddy."
+    assert make_snippet(text, {"towel"}, width=25)[0] == "Towels help a lot when…"
+
+
+def test_correcting_can_be_turned_off(kb: KnowledgeBase) -> None:
+    results = kb.search("tawel", correct=False)
+    assert (results.suggestion, list(results)) == (None, [])

@@ -133,13 +133,16 @@ class KnowledgeBase:
         offset: int = 0,
         kind: str | None = None,
         source: str | None = None,
+        correct: bool = True,
     ) -> SearchResults:
         """Search the knowledge base; what a person typed never raises.
 
         ``limit`` (1 to 1000) hits are returned from ``offset`` on. ``kind`` (``"qa"``
         or ``"claim"``) and ``source`` (a document's name, or a prefix of it) filter
-        the hits, as ``kind:qa`` and ``source:NAME`` in the query do. Raises
-        :class:`QueryError` for an invalid ``limit``, ``offset`` or ``kind``.
+        the hits, as ``kind:qa`` and ``source:NAME`` in the query do. With ``correct``
+        false, words the index does not know are searched as typed (for "search
+        instead for ..." links). Raises :class:`QueryError` for an invalid ``limit``,
+        ``offset`` or ``kind``.
         """
         _check_arguments(limit, offset, kind)
         raw = clean_query(query)
@@ -155,7 +158,7 @@ class KnowledgeBase:
 
         def run(opened: Opened) -> SearchResults:
             stats = opened.stats()
-            plan = plan_query(stats, opened.vocabulary, parsed, raw, synonyms)
+            plan = plan_query(stats, opened.vocabulary, parsed, raw, synonyms, correct=correct)
             return run_search(opened.searcher(), stats, plan, parsed, raw, limit=limit,
                               offset=offset)
 
@@ -321,6 +324,7 @@ def search(
     offset: int = 0,
     kind: str | None = None,
     source: str | None = None,
+    correct: bool = True,
     kb_dir: str | os.PathLike[str] | None = None,
     index_dir: str | os.PathLike[str] | None = None,
 ) -> SearchResults:
@@ -334,4 +338,4 @@ def search(
         kb = _default.get(key)
         if kb is None:
             kb = _default[key] = KnowledgeBase(kb_dir, index_dir)
-    return kb.search(query, limit, offset=offset, kind=kind, source=source)
+    return kb.search(query, limit, offset=offset, kind=kind, source=source, correct=correct)

@@ -56,15 +56,16 @@ class Plan:
 
 
 def plan_query(stats: TermStats, vocabulary: Vocabulary, parsed: ParsedQuery, raw_query: str,
-               synonyms: Synonyms) -> Plan:
-    """Turn a parsed query into concepts: analyzed, spelling-corrected, synonym-expanded."""
+               synonyms: Synonyms, *, correct: bool = True) -> Plan:
+    """Turn a parsed query into concepts: analyzed, spelling-corrected (unless ``correct``
+    is false: the words as typed), synonym-expanded."""
     terms: list[str] = []
     corrections: dict[str, str] = {}
     completions: dict[str, tuple[str, ...]] = {}
     for surface, term in surface_words(" ".join(parsed.words)):
         if term is None:
             continue
-        if not stats.frequency(term) and not synonyms.is_member(term):
+        if correct and not stats.frequency(term) and not synonyms.is_member(term):
             fixed = _correct(vocabulary, surface)
             fixed_terms = analyze(fixed) if fixed else []
             if fixed and len(fixed_terms) == 1:

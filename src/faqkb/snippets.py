@@ -29,7 +29,8 @@ def make_snippet(
         cut = text.rfind(" ", start, end)
         end = cut if cut > start + width // 2 else end
     prefix = ELLIPSIS if start > 0 else ""
-    suffix = ELLIPSIS if end < len(text) else ""
+    # A window that ends with a sentence needs no mark that more follows.
+    suffix = ELLIPSIS if end < len(text) and text[end - 1] not in ".!?" else ""
     snippet = prefix + text[start:end].strip() + suffix
     shift = len(prefix) - start - (len(text[start:end]) - len(text[start:end].lstrip()))
     highlights = tuple((s + shift, e + shift) for s, e, _ in matches if s >= start and e <= end)
@@ -37,14 +38,25 @@ def make_snippet(
 
 
 def _best_window(text: str, matches: list[tuple[int, int, str]], width: int) -> int:
+    """Where a window of ``width`` characters holding the most distinct terms starts."""
     if not matches:
         return 0
     best_start, best_score = 0, -1
-    for i, (s, _, _) in enumerate(matches):
-        window = {term for (ms, me, term) in matches[i:] if me <= s + width}
-        score = len(window)
-        if score > best_score:
-            best_start, best_score = s, score
+    inside: dict[str, int] = {}
+    last = 0
+    for first, (start, _, _) in enumerate(matches):
+        while last < len(matches) and matches[last][1] <= start + width:
+            inside[matches[last][2]] = inside.get(matches[last][2], 0) + 1
+            last += 1
+        if len(inside) > best_score:
+            best_start, best_score = start, len(inside)
+        if last <= first:  # a single word longer than the window
+            last = first + 1
+            continue
+        term = matches[first][2]
+        inside[term] -= 1
+        if not inside[term]:
+            del inside[term]
     # Start at the beginning of the sentence or a little before the first match.
     stop = text.rfind(". ", 0, best_start)
     sentence = stop + 2 if stop >= 0 else 0
