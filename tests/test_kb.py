@@ -216,3 +216,23 @@ def test_many_updates_are_compacted_by_a_full_build(kb: KnowledgeBase, kb_dir: P
         (kb_dir / f"note-{number}.txt").write_text(PARKING, encoding="utf-8")
         modes.append(kb.build().mode)
     assert modes == ["update", "update", "full", "update"]
+
+
+def test_the_same_search_is_answered_from_memory(kb: KnowledgeBase) -> None:
+    assert kb.search("towel") is kb.search("towel")
+    assert kb.search("towel") is not kb.search("towel", limit=5)
+
+
+def test_remembered_results_are_forgotten_when_the_index_changes(kb: KnowledgeBase,
+                                                                 kb_dir: Path) -> None:
+    before = kb.search("park")
+    (kb_dir / "parking.txt").write_text(PARKING, encoding="utf-8")
+    after = kb.search("park")
+    assert not before and after[0].source == "parking.txt"
+
+
+def test_remembered_results_are_forgotten_when_the_synonyms_change(kb: KnowledgeBase,
+                                                                   kb_dir: Path) -> None:
+    assert not kb.search("attire")
+    (kb_dir / "synonyms.txt").write_text("attire, wear\n", encoding="utf-8")
+    assert kb.search("attire")

@@ -155,12 +155,18 @@ class KnowledgeBase:
             sources=parsed.sources + ((source,) if source else ()),
         )
         synonyms = self.synonyms()
+        key = (raw, limit, offset, kind, source, correct, self._synonyms[0])
 
         def run(opened: Opened) -> SearchResults:
-            stats = opened.stats()
-            plan = plan_query(stats, opened.vocabulary, parsed, raw, synonyms, correct=correct)
-            return run_search(opened.searcher(), stats, plan, parsed, raw, limit=limit,
-                              offset=offset)
+            results = opened.results.get(key)
+            if results is None:
+                stats = opened.stats()
+                plan = plan_query(stats, opened.vocabulary, parsed, raw, synonyms,
+                                  correct=correct)
+                results = run_search(opened.searcher(), stats, plan, parsed, raw,
+                                     limit=limit, offset=offset)
+                opened.results.put(key, results)
+            return results
 
         return self._with_index(run)
 

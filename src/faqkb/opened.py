@@ -8,7 +8,8 @@ can raise later, during a search.
 
 Each thread gets its own Whoosh searcher (:meth:`Opened.searcher`); a thread keeps
 the generation it opened until it next searches, so a rebuild never pulls an index
-out from under a search in progress.
+out from under a search in progress. Results are remembered per generation
+(:class:`ResultCache`): people ask the same things, and a generation never changes.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ import pickle
 import struct
 import threading
 import zlib
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from faqkb import storage
 from faqkb.index import TermStats, open_index, open_searcher, open_vocabulary
+from faqkb.models import SearchResults
 from faqkb.spelling import Vocabulary
 
 # What Whoosh raises reading files that were truncated, overwritten or removed.
@@ -31,6 +35,33 @@ DAMAGE: tuple[type[BaseException], ...] = (
     OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError,
     json.JSONDecodeError,
 )
+
+
+class ResultCache:
+    """The results of the latest searches, least recently used dropped first."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._size = size
+        self._results: OrderedDict[Hashable, SearchResults] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> SearchResults | None:
+        """The results remembered for ``key``, if any."""
+        with self._lock:
+            results = self._results.get(key)
+            if results is not None:
+                self._results.move_to_end(key)
+            return results
+
+    def put(self, key: Hashable, results: SearchResults) -> None:
+        """Remember ``results`` (unless the search ran out of time: they are incomplete)."""
+        if results.partial:
+            return
+        with self._lock:
+            self._results[key] = results
+            self._results.move_to_end(key)
+            while len(self._results) > self._size:
+                self._results.popitem(last=False)
 
 
 class DamagedIndex(Exception):
@@ -45,6 +76,7 @@ class Opened:
     index: Any
     vocabulary: Vocabulary
     manifest: storage.Manifest
+    results: ResultCache = field(default_factory=ResultCache)
     _local: threading.local = field(default_factory=threading.local)
     _frequencies: dict[str, int] = field(default_factory=dict)
 
