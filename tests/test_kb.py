@@ -236,3 +236,22 @@ def test_remembered_results_are_forgotten_when_the_synonyms_change(kb: Knowledge
     assert not kb.search("attire")
     (kb_dir / "synonyms.txt").write_text("attire, wear\n", encoding="utf-8")
     assert kb.search("attire")
+
+
+def test_a_large_knowledge_base_is_built_by_several_processes(
+        kb_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    names = ["apple", "birch", "cedar", "daisy", "elder", "fern", "ginger", "hazel", "iris",
+             "juniper", "kale", "lilac"]
+    for name in names:
+        (kb_dir / f"faq-{name}.txt").write_text(
+            f"Page {name}\n\nWhat is the {name} item?\n\nThe {name} item is a thing with "
+            f"a long description of towels and water bottles.\n", encoding="utf-8")
+    serial = KnowledgeBase(kb_dir, tmp_path / "serial").build()
+    monkeypatch.setattr("faqkb.builder.PARALLEL_MIN_BYTES", 0)  # every core, however small
+    monkeypatch.setattr("faqkb.builder.WRITER_MEMORY_MB", 1)  # spill sorted runs to disk
+    parallel_kb = KnowledgeBase(kb_dir, tmp_path / "parallel")
+    parallel = parallel_kb.build()
+    assert (parallel.documents, parallel.qa_pairs, parallel.claims) == (
+        serial.documents, serial.qa_pairs, serial.claims)
+    assert parallel_kb.search("hazel item")[0].question == "What is the hazel item?"
+    assert parallel_kb.search("tawels").suggestion == "towels"

@@ -29,7 +29,14 @@ from faqkb import storage
 from faqkb.documents import FileState, discover, read_document, scan
 from faqkb.errors import DocumentError
 from faqkb.extract import extract_entries
-from faqkb.index import SegmentBuilder, commit_segments, create_index, segment_count, update_index
+from faqkb.index import (
+    WRITER_MEMORY_MB,
+    SegmentBuilder,
+    commit_segments,
+    create_index,
+    segment_count,
+    update_index,
+)
 from faqkb.models import Entry
 from faqkb.storage import FileRecord, Manifest
 
@@ -84,7 +91,7 @@ def _full(kb_dir: Path, index_dir: Path, states: list[FileState], notes: tuple[s
             results = _in_workers(generation, kb_dir, groups, progress)
         else:
             results = [_index_files(str(generation), str(kb_dir), [s.name for s in states],
-                                    progress)]
+                                    WRITER_MEMORY_MB, progress)]
         words: Counter[str] = Counter()
         for result in results:
             words.update(result.words)
@@ -134,10 +141,10 @@ def _share_counter(counter: Any) -> None:
     _counter = counter
 
 
-def _index_files(generation: str, kb_dir: str, names: Sequence[str],
+def _index_files(generation: str, kb_dir: str, names: Sequence[str], memory_mb: int,
                  progress: Progress | None = None) -> _Result:
     """Read, extract and index ``names`` into a segment of the index (in any process)."""
-    builder = SegmentBuilder(Path(generation))
+    builder = SegmentBuilder(Path(generation), memory_mb)
     records: dict[str, FileRecord] = {}
     try:
         builder.add(_entries(Path(kb_dir), names, records, progress))
@@ -209,7 +216,8 @@ def _in_workers(generation: Path, kb_dir: Path, groups: list[list[str]],
     with ProcessPoolExecutor(len(groups), mp_context=context, initializer=_share_counter,
                              initargs=(counter,)) as pool:
         futures: list[Future[_Result]] = [
-            pool.submit(_index_files, str(generation), str(kb_dir), group) for group in groups]
+            pool.submit(_index_files, str(generation), str(kb_dir), group, WRITER_MEMORY_MB)
+            for group in groups]
         pending = set(futures)
         while pending:
             _, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)

@@ -23,7 +23,9 @@ written (:class:`~faqkb.spelling.Vocabulary`), for spelling correction.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -55,6 +57,7 @@ QUESTION, HEADING, BODY, KIND, SOURCE, ID_FIELD, ENTRY, QUESTION_TERMS, ENTRY_TE
 )
 TEXT_FIELDS: tuple[str, ...] = (QUESTION, HEADING, BODY)
 VOCABULARY_FILE = "words.tsv"
+WRITER_MEMORY_MB = 128  # postings a writer holds in memory before sorting runs on disk
 FIELD_WEIGHTS: dict[str, float] = {QUESTION: 2.5, HEADING: 1.2, BODY: 1.0}
 BM25_K1 = 1.2
 BM25_B = 0.75
@@ -204,9 +207,14 @@ class SegmentBuilder:
     builder also counts, for the vocabulary, how many entries use each word.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, memory_mb: int = WRITER_MEMORY_MB) -> None:
         index = whoosh_index.open_dir(str(directory))
-        self._writer = SegmentWriter(index, _lk=False, limitmb=128)
+        self._writer = SegmentWriter(index, _lk=False, limitmb=memory_mb)
+        # Whoosh names every writer's scratch folder after the index ("MAIN.tmp"), and
+        # a writer deletes it when done: builders in other processes need their own.
+        scratch = index.storage.temp_storage(f"{index.indexname}-{os.getpid()}.tmp")
+        self._writer._tempstorage = scratch
+        self._writer.pool.tempstore = scratch
         self.words: Counter[str] = Counter()
         self.count = 0
 
@@ -236,6 +244,8 @@ def commit_segments(directory: Path, segments: Sequence[Any], words: Counter[str
     TOC(index.schema, written, index.latest_generation() + 1).write(index.storage,
                                                                     index.indexname)
     index.close()
+    for scratch in directory.glob("*.tmp"):
+        shutil.rmtree(scratch, ignore_errors=True)
     Vocabulary(words).save(directory / VOCABULARY_FILE)
 
 
@@ -254,7 +264,7 @@ def update_index(directory: Path, removed_sources: Iterable[str],
         for source in removed_sources:
             for fields in searcher.documents(source=source):
                 words.subtract(entry_words(stored_entry(fields)))
-    writer = index.writer(limitmb=128)
+    writer = index.writer(limitmb=WRITER_MEMORY_MB)
     added = 0
     try:
         for source in removed_sources:
