@@ -234,7 +234,8 @@ class _ProgressBar:
             self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr,
                                          show_pos=True, show_eta=True)
             self.bar.__enter__()
-        self.bar.update(1)
+        # Workers report how many documents are done in all, not one at a time.
+        self.bar.update(max(0, done - self.bar.pos))
 
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
