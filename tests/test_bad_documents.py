@@ -286,12 +286,19 @@ def test_a_link_to_a_document_inside_the_knowledge_base_is_read(tmp_path: Path) 
 
 
 def test_folders_nested_deeper_than_python_recursion_are_walked(tmp_path: Path) -> None:
-    deep = tmp_path
-    for _ in range(1_100):  # one at a time: mkdir(parents=True) itself recurses
-        deep = deep / "d"
-        deep.mkdir()
-    write(deep, "bottom.txt", "Deep?\n\nVery.\n")
-    assert [p.name for p in discover(tmp_path)[0]] == ["bottom.txt"]
+    # Made and removed one level at a time: pathlib and shutil.rmtree recurse too, and
+    # pytest's clean-up of old temporary folders would fail on this one.
+    levels = [tmp_path]
+    for _ in range(1_100):
+        levels.append(levels[-1] / "d")
+        levels[-1].mkdir()
+    bottom = write(levels[-1], "bottom.txt", "Deep?\n\nVery.\n")
+    try:
+        assert [p.name for p in discover(tmp_path)[0]] == ["bottom.txt"]
+    finally:
+        bottom.unlink()
+        for level in reversed(levels[1:]):
+            level.rmdir()
 
 
 @pytest.mark.skipif(AS_ROOT, reason=ROOT_READS_ANYTHING)
