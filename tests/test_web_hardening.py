@@ -314,6 +314,8 @@ RAW_REQUESTS = [
     (get(b"*", method=b"OPTIONS"), 405, True),
     (get(b"/", method=b"TRACE"), 405, True),
     (get(b"http://elsewhere.example/search?q=towel"), 200, True),
+    (get(b"//elsewhere.example/"), 404, True),
+    (get(b"//elsewhere.example/search?q=towel"), 404, True),
     (b"GET /search?q=towel HTTP/1.0\r\n\r\n", 200, True),
     (get(b"/search?q=\xff\xfe"), 400, False),
     (get(b"/sources/\x80"), 400, False),
@@ -334,6 +336,17 @@ def test_the_real_server_answers_malformed_requests_clearly(
     assert APP_SOURCE.encode() not in response.body
     if by_app:
         assert_secured(response.headers)
+
+
+@pytest.mark.parametrize("target", [b"/sources//elsewhere.example", b"/static//style.css",
+                                    b"/sources/%2F%2Felsewhere.example"])
+def test_a_doubled_slash_redirects_within_the_site(server: Server, target: bytes) -> None:
+    response = exchange(server, get(target))
+    assert response.status == 308
+    location = urlsplit(response.headers["Location"])
+    assert location.netloc == "127.0.0.1"  # the Host the request named
+    assert location.path.startswith(("/sources/", "/static/"))
+    assert_secured(response.headers)
 
 
 def test_the_real_server_survives_headers_beyond_its_own_limit(server: Server) -> None:
