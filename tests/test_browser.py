@@ -16,6 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from test_source_view import DOCUMENTS, LOOSE_MARKERS, MARKED_QUESTIONS
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,3 +180,19 @@ def test_pages_fit_a_phone_screen(browser: Any, live_server: Any) -> None:
         screenshot(phone, "source-phone.png")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("name", DOCUMENTS)
+def test_a_faq_with_q_and_a_markers_and_deep_numbering_reads_cleanly(
+        browser: Any, serve: Any, tmp_path: Path, name: str) -> None:
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / name).write_text(DOCUMENTS[name], encoding="utf-8")
+    server = serve("--kb", str(folder), "--index-dir", str(tmp_path / "index"))
+    for opened in _page(browser, server):
+        opened.goto(f"/sources/{name}")
+        questions = opened.locator(".document-body .question")
+        assert questions.all_inner_texts() == MARKED_QUESTIONS
+        paragraphs = opened.locator(".document-body p").all_inner_texts()
+        assert LOOSE_MARKERS.isdisjoint(text.strip() for text in paragraphs)
+        screenshot(opened, f"source-{name.replace('.', '-')}.png", full_page=True)

@@ -1,13 +1,16 @@
 """Reading the knowledge-base folder: which files are documents, and what each one says.
 
 - :func:`discover` lists the document files of a ``kb/`` folder (recursively, in a
-  stable order), leaving out hidden files, editor backups, configuration files such as
-  ``synonyms.txt`` and links that lead out of the folder, and saying why it left out
-  anything that looks meant for it.
+  stable order), leaving out hidden files and folders, editor backups and
+  configuration files such as ``synonyms.txt``, and saying in one line why it left out
+  anything else: an unsupported format, a link that leads out of the folder, is broken
+  or loops, a linked folder (never followed), something that is not a regular file (a
+  named pipe would block a read forever), a folder it cannot list.
 - :func:`read_document` turns one file into a :class:`~faqkb.models.Document`: it
   decodes the bytes (:mod:`.encoding`), derives the text and lays it out in blocks
   with the reader for its format (:mod:`.plaintext`, :mod:`.markdown`, :mod:`.html`,
-  :mod:`.rst`), and finds the title.
+  :mod:`.rst`), and finds the title. It refuses, with a reason, a file it cannot
+  read, one larger than :data:`MAX_DOCUMENT_BYTES`, and one with no text.
 - :func:`load_documents` does both for a whole folder, collecting a warning for each
   file it could not read instead of failing.
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +65,9 @@ _READERS: dict[str, tuple[str, _Reader]] = {
     ".rst": ("rst", read_rst),
 }
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_READERS)
-MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+# Far beyond any FAQ page (the largest real-world pages are a few hundred KB), and
+# small enough that reading and extracting one stays a matter of seconds.
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 _BACKUP = re.compile(r"(~|\.(bak|swp|swo|tmp|orig|rej)|^#.*#)$", re.IGNORECASE)
 _TITLE_CHARS = 90
 # Files at the top of kb/ that configure faqkb rather than hold knowledge.
@@ -85,22 +91,33 @@ def discover(kb_dir: Path) -> tuple[list[Path], list[str]]:
     root = _checked_root(kb_dir)
     found: list[Path] = []
     warnings: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        here = Path(dirpath)
-        # os.walk does not descend into linked folders (followlinks=False).
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for filename in sorted(filenames):
-            path = here / filename
-            if filename.startswith(".") or _BACKUP.search(filename):
+    folders = [root]
+    while folders:  # a stack, not recursion: a folder may nest deeper than Python can
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                items = sorted(listing, key=lambda item: item.name)
+        except OSError as exc:
+            if folder == root:
+                raise KnowledgeBaseError(f"cannot read the knowledge-base folder {root}: "
+                                         f"{_reason(exc)}") from None
+            warnings.append(f"{_name(folder, root)}/: skipped, cannot list the folder "
+                            f"({_reason(exc)})")
+            continue
+        subfolders = []
+        for item in items:
+            if item.name.startswith(".") or _BACKUP.search(item.name):
                 continue
-            if here == root and filename in CONFIG_FILES:
-                continue
-            if path.suffix.lower() not in _READERS:
-                warnings.append(f"{_name(path, root)}: skipped, not a supported format "
-                                f"({', '.join(SUPPORTED_SUFFIXES)})")
-                continue
-            if _inside(path, root, warnings):
-                found.append(path)
+            path = folder / item.name
+            if item.is_dir(follow_symlinks=False):
+                subfolders.append(path)
+            elif not (folder == root and item.name in CONFIG_FILES):
+                problem = _problem(item, path, root)
+                if problem:
+                    warnings.append(f"{_name(path, root)}: skipped, {problem}")
+                else:
+                    found.append(path)
+        folders.extend(reversed(subfolders))
     found.sort(key=lambda p: _name(p, root))
     return found, warnings
 
@@ -128,11 +145,17 @@ def read_document(path: Path, name: str | None = None) -> Document:
     if reader is None:
         raise DocumentError(f"{name}: not a supported format ({', '.join(SUPPORTED_SUFFIXES)})")
     try:
-        if path.stat().st_size > MAX_DOCUMENT_BYTES:
-            raise DocumentError(f"{name}: larger than {MAX_DOCUMENT_BYTES // 2**20} MB")
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise DocumentError(f"{name}: not a regular file")
+        if info.st_size > MAX_DOCUMENT_BYTES:
+            raise DocumentError(f"{name}: {info.st_size / 2**20:.1f} MB, larger than the "
+                                f"{MAX_DOCUMENT_BYTES // 2**20} MB faqkb reads")
         raw = path.read_bytes()
     except OSError as exc:
-        raise DocumentError(f"{name}: cannot read the file ({exc.strerror or exc})") from None
+        raise DocumentError(f"{name}: cannot read the file ({_reason(exc)})") from None
+    if not raw:
+        raise DocumentError(f"{name}: an empty file")
     fmt, read = reader
     try:
         layout = read(raw)
@@ -140,6 +163,8 @@ def read_document(path: Path, name: str | None = None) -> Document:
         raise DocumentError(f"{name}: {exc}") from None
     except RecursionError:
         raise DocumentError(f"{name}: nested too deeply to read") from None
+    if not layout.text.strip():
+        raise DocumentError(f"{name}: no text to index")
     return Document(
         name=name,
         text=layout.text,
@@ -177,19 +202,28 @@ def _name(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def _inside(path: Path, root: Path, warnings: list[str]) -> bool:
-    """False (with a warning) for a link that leads out of the knowledge base or nowhere."""
-    if not path.is_symlink():
-        return True
+def _problem(item: os.DirEntry[str], path: Path, root: Path) -> str:
+    """Why a directory entry that is not a folder is no document ("" when it is one)."""
+    if item.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "a broken or looping link"
+        if not target.is_relative_to(root):
+            return "a link to outside the knowledge base"
+        if target.is_dir():
+            return "a link to a folder (links to folders are not followed)"
+    if path.suffix.lower() not in _READERS:
+        return f"not a supported format ({', '.join(SUPPORTED_SUFFIXES)})"
     try:
-        target = path.resolve(strict=True)
-    except (OSError, RuntimeError):
-        warnings.append(f"{_name(path, root)}: skipped, a broken or looping link")
-        return False
-    if not target.is_relative_to(root):
-        warnings.append(f"{_name(path, root)}: skipped, a link to outside the knowledge base")
-        return False
-    return True
+        regular = item.is_file(follow_symlinks=True)
+    except OSError as exc:
+        return f"cannot read the file ({_reason(exc)})"
+    return "" if regular else "not a regular file"
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
 
 
 def _title(layout: Layout, path: Path) -> str:

@@ -3,8 +3,10 @@
 The web layer is a thin shell over :class:`~faqkb.kb.KnowledgeBase`; it is the only
 part of faqkb that imports Flask.
 
-- :func:`create_app` (here): configuration, one shared knowledge base, security
-  headers on every response, and error pages (HTML, or JSON for ``.json`` URLs).
+- :func:`create_app` (here): configuration, one shared knowledge base, and error
+  pages (HTML, or JSON for ``.json`` URLs).
+- :mod:`.guards`: what every request must pass (method, size, a decodable query
+  string) and the security headers every response carries.
 - :mod:`.views`: the routes, each serving HTML and, where it has data, a JSON twin.
 - :mod:`.layout`: a document laid out for reading with its passages anchored (no Flask).
 
@@ -23,31 +25,12 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from faqkb.errors import DocumentError, FaqkbError, QueryError
 from faqkb.kb import KnowledgeBase
-from faqkb.web import views
+from faqkb.web import guards, views
 
 __all__ = ["create_app", "find_templates"]
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 KNOWLEDGE_BASE = "faqkb"
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-    "object-src 'none'",
-])
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
-}
 
 
 def find_templates() -> Path:
@@ -91,17 +74,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.wsgi_app = guards.ReadableQueryString(app.wsgi_app)  # type: ignore[method-assign]
     app.register_blueprint(views.bp)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(FaqkbError, _library_error)
-    app.after_request(_secure)
+    app.before_request(guards.check_request)
+    app.after_request(guards.secure)
     return app
-
-
-def _secure(response: Response) -> Response:
-    for header, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(header, value)
-    return response
 
 
 def _library_error(error: FaqkbError) -> Response:

@@ -2,7 +2,14 @@
 
 :func:`lay_out` turns a :class:`~faqkb.models.Document` and its entries into a tree of
 nodes that the ``source.html`` template renders: headings, paragraphs, nested lists,
-tables, code and breadcrumbs, as the document's blocks describe them.
+tables, code and breadcrumbs, as the document's blocks describe them. A question the
+document marks as one (``Q:``, schema.org FAQPage data) is a heading of its own.
+
+Between blocks, the text may hold a marker that belongs to the next block: a bullet,
+numbering at any depth ("7.", "7.1.", "(3)", "a)"), or a ``Q:``/``A:`` marker, as the
+readers recognise them (:mod:`faqkb.documents.markers`). The marker is shown with its
+block (a numbered heading's "7.1.", an answer's "A:"), or left to the list that shows
+it; only other text between blocks becomes a paragraph of its own.
 
 Entry spans index the document's text and may overlap (a claim inside a pair's
 answer), so the markup does not nest one element per entry. Instead, each block's
@@ -21,13 +28,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from faqkb.documents.markers import answer_marker_length, number_length, question_marker_length
 from faqkb.models import Block, Document, Entry
 
-NodeKind = Literal["title", "heading", "paragraph", "code", "nav", "list", "table"]
-# What may stand between blocks without being text of its own: white space and the
-# markers of list items and numbered headings ("•", "-", "1.", "a)", "iv.").
-_MARKER = re.compile(
-    r"\s*(?:([•◦▪▫●○■□‣∙·*+–—-])|(\d{1,4})[.)]|[a-zA-Z][.)]|[ivxlcIVXLC]{1,6}[.)])?\s*")
+NodeKind = Literal["title", "heading", "question", "paragraph", "code", "nav", "list", "table"]
+# Markers the readers' patterns leave to the layout: bullets, letters and roman numerals
+# ("•", "-", "a)", "iv."), and single numbers of up to four digits ("1999.").
+_LIST_MARKER = re.compile(r"[•◦▪▫●○■□‣∙·*+–—-]|\d{1,4}[.)]|[a-zA-Z][.)]|[ivxlcIVXLC]{1,6}[.)]")
+_PLAIN_NUMBER = re.compile(r"(\d{1,4})[.)]")
+_SHOWN_ON_PARAGRAPHS = (number_length, question_marker_length, answer_marker_length)
 
 
 def anchor_id(entry_id: str) -> str:
@@ -51,10 +60,12 @@ def _all_marked(segments: Sequence[Segment]) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class ListItem:
-    """An item of a list, and the lists nested under it."""
+    """An item of a list, and the lists nested under it; ``marker`` is its number as the
+    document writes it ("7.1.", "(2)")."""
 
     segments: tuple[Segment, ...]
     children: tuple[Node, ...] = ()
+    marker: str = ""
 
     @property
     def in_passage(self) -> bool:
@@ -76,10 +87,12 @@ class Row:
 class Node:
     """One piece of the laid-out document.
 
-    ``kind`` picks the element: ``title`` (h1), ``heading`` (``level`` 2 to 6),
-    ``paragraph``, ``code``, ``nav`` (breadcrumbs), ``list`` (``items``; ``numbered``
-    lists count from ``start``) or ``table`` (``rows``). ``marker`` is the number a
-    numbered heading carries in the text ("2.").
+    ``kind`` picks the element: ``title`` (h1), ``heading`` and ``question`` (``level``
+    2 to 6), ``paragraph``, ``code``, ``nav`` (breadcrumbs), ``list`` (``items``;
+    ``numbered`` lists count from ``start``, unless ``own_markers`` says that the
+    items' numbers are not 1, 2, 3... and must be shown as written) or ``table``
+    (``rows``). ``marker`` is what the text puts before a heading, question or
+    paragraph: its number ("7.1.") or a question or answer marker ("Q:", "A:").
     """
 
     kind: NodeKind
@@ -88,6 +101,7 @@ class Node:
     marker: str = ""
     numbered: bool = False
     start: int = 1
+    own_markers: bool = False
     items: tuple[ListItem, ...] = ()
     rows: tuple[Row, ...] = ()
 
@@ -134,13 +148,13 @@ def lay_out(document: Document, entries: Iterable[Entry],
             i += len(run)
             continue
         segments = _segments(document.text, block, anchors, span)
-        if block.kind == "heading":
-            nodes.append(Node("heading", segments, level=levels[block.level],
-                              marker=piece.marker if block.numbered else ""))
+        if block.kind in {"heading", "question"}:
+            shown = piece.marker if block.numbered or block.kind == "question" else ""
+            nodes.append(Node(block.kind, segments, level=levels[block.level], marker=shown))
         elif block.kind in {"title", "code", "nav"}:
             nodes.append(Node(block.kind, segments))
         else:
-            nodes.append(Node("paragraph", segments))
+            nodes.append(Node("paragraph", segments, marker=piece.marker))
         i += 1
     return tuple(nodes)
 
@@ -153,12 +167,13 @@ def has_title(nodes: Sequence[Node]) -> bool:
 def _pieces(document: Document) -> list[_Piece]:
     """The blocks in order, each with the marker before it; loose text becomes paragraphs."""
     pieces: list[_Piece] = []
+    text = document.text
     position = 0
     blocks = sorted(document.blocks, key=lambda b: (b.start, b.end))
     for block in [*blocks, None]:
-        gap_end = block.start if block else len(document.text)
-        gap = document.text[position:gap_end]
-        marker = _MARKER.fullmatch(gap)
+        gap_end = block.start if block else len(text)
+        marker = _gap_marker(text, position, gap_end) if block else None
+        gap = text[position:gap_end]
         if marker is None and gap.strip():
             start = position + len(gap) - len(gap.lstrip())
             end = gap_end - (len(gap) - len(gap.rstrip()))
@@ -166,12 +181,27 @@ def _pieces(document: Document) -> list[_Piece]:
             pieces.append(_Piece(loose, ""))
         if block is None:
             break
-        label = ""
-        if marker is not None and marker.group(2):
-            label = f"{marker.group(2)}."
-        pieces.append(_Piece(block, label))
+        if block.kind == "paragraph" and not _shown_on_paragraphs(marker or ""):
+            marker = ""  # a stray bullet before a paragraph says nothing
+        pieces.append(_Piece(block, marker or ""))
         position = max(position, block.end)
     return pieces
+
+
+def _gap_marker(text: str, start: int, end: int) -> str | None:
+    """The marker that ``text[start:end]`` holds besides white space ("" for none), or
+    None when the gap holds text of its own."""
+    gap = text[start:end].strip()
+    if not gap or _LIST_MARKER.fullmatch(gap):
+        return gap
+    return gap if _shown_on_paragraphs(gap) else None
+
+
+def _shown_on_paragraphs(marker: str) -> bool:
+    """True for numbering at any depth and question or answer markers."""
+    # The readers' patterns want the text that follows the marker ("7.1. Installing").
+    probe = f"{marker} X"
+    return any(length(probe) == len(marker) + 1 for length in _SHOWN_ON_PARAGRAPHS)
 
 
 def _anchor_positions(blocks: Sequence[Block], entries: Iterable[Entry]) -> dict[int, list[str]]:
@@ -227,8 +257,9 @@ def _run(pieces: Sequence[_Piece], start: int, kinds: set[str]) -> list[_Piece]:
 
 
 def _heading_levels(blocks: Iterable[Block]) -> dict[int, int]:
-    """Heading levels as used, mapped to h2, h3, ... without gaps (h1 is the title)."""
-    used = sorted({b.level for b in blocks if b.kind == "heading"})
+    """Heading levels as used, mapped to h2, h3, ... without gaps (h1 is the title); a
+    marked question ranks by its level like a heading, one below them all for "Q:"."""
+    used = sorted({b.level for b in blocks if b.kind in {"heading", "question"}})
     return {level: min(6, rank + 2) for rank, level in enumerate(used)}
 
 
@@ -245,7 +276,6 @@ def _list(items: list[tuple[_Piece, tuple[Segment, ...]]], i: int,
           level: int) -> tuple[Node, int]:
     """The list at ``level`` that starts at item ``i``, and the index after it."""
     numbered = items[i][0].block.numbered
-    start = int(items[i][0].marker.rstrip(".") or 1) if numbered else 1
     entries: list[ListItem] = []
     while i < len(items):
         piece, segments = items[i]
@@ -261,9 +291,24 @@ def _list(items: list[tuple[_Piece, tuple[Segment, ...]]], i: int,
             continue
         if piece.block.numbered != numbered and entries:
             break
-        entries.append(ListItem(segments))
+        entries.append(ListItem(segments, marker=piece.marker if numbered else ""))
         i += 1
-    return Node("list", numbered=numbered, start=start, items=tuple(entries)), i
+    start, counted = _counting(entries) if numbered else (1, True)
+    return Node("list", numbered=numbered, start=start, own_markers=not counted,
+                items=tuple(entries)), i
+
+
+def _counting(items: Sequence[ListItem]) -> tuple[int, bool]:
+    """Where a numbered list starts, and whether its items count up one by one from
+    there ("3.", "4.", "5."), as an ``<ol>`` numbers them (so too when the text shows
+    no numbers: an HTML list's are the browser's)."""
+    markers = [item.marker for item in items if item.segments]
+    if not any(markers):
+        return 1, True
+    numbers = [_PLAIN_NUMBER.fullmatch(marker) for marker in markers]
+    start = int(numbers[0].group(1)) if numbers[0] else 1
+    counted = all(found and int(found.group(1)) == start + n for n, found in enumerate(numbers))
+    return start, counted
 
 
 def _tables(rows: list[Row]) -> list[Node]:

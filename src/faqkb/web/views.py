@@ -176,16 +176,10 @@ def _number(args: Mapping[str, str], name: str, default: int, highest: int) -> i
 @bp.get("/")
 def home() -> str:
     """The search box and a few of the knowledge base's questions to start from."""
-    kb = knowledge_base()
-    entries = kb.entries()
-    questions = [e for e in entries if e.kind == "qa"]
-    return render_template(
-        "index.html",
-        starters=_starters(questions, STARTER_QUESTIONS),
-        documents=len(kb.sources()),
-        questions=len(questions),
-        claims=len(entries) - len(questions),
-    )
+    summary = _summary()
+    return render_template("index.html", starters=summary.starters,
+                           documents=summary.documents, questions=summary.questions,
+                           claims=summary.claims)
 
 
 def _starters(questions: list[Entry], count: int) -> list[Entry]:
@@ -230,39 +224,60 @@ def _external(path: str) -> str:
 
 
 def _source_title(name: str) -> str | None:
-    kb = knowledge_base()
-    if name not in kb.sources():
-        return None
-    entries = kb.entries(source=name)
-    return entries[0].title if entries else None
+    return _summary().titles.get(name)
 
 
 # -- suggestions ----------------------------------------------------------------------
 
 
-class _SuggesterCache:
-    """One :class:`Suggester` per index generation, shared by the app's threads."""
+@dataclass(frozen=True, slots=True)
+class IndexSummary:
+    """What the pages show of the whole index, worked out once per index generation:
+    reading every entry per request would make the home page cost as much as the index
+    is large."""
+
+    suggester: Suggester
+    starters: tuple[Entry, ...]
+    titles: dict[str, str]  # the title of each document that has entries
+    documents: int
+    questions: int
+    claims: int
+
+    @classmethod
+    def of(cls, kb: KnowledgeBase) -> IndexSummary:
+        """Read the summary from the knowledge base's index."""
+        entries = kb.entries()
+        questions = [e for e in entries if e.kind == "qa"]
+        titles: dict[str, str] = {}
+        for entry in entries:
+            titles.setdefault(entry.source, entry.title)
+        return cls(Suggester(questions), tuple(_starters(questions, STARTER_QUESTIONS)),
+                   titles, len(kb.sources()), len(questions), len(entries) - len(questions))
+
+
+class _SummaryCache:
+    """One :class:`IndexSummary` per index generation, shared by the app's threads."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._key: Path | None = None
-        self._suggester = Suggester(())
+        self._summary: IndexSummary | None = None
 
-    def get(self, kb: KnowledgeBase) -> Suggester:
+    def get(self, kb: KnowledgeBase) -> IndexSummary:
         kb.sources()  # checks kb/ for changes, rebuilding the index if needed
         key = storage.current_generation(kb.index_dir)
         with self._lock:
-            if key != self._key or key is None:
-                self._suggester = Suggester(kb.entries(kind="qa"))
+            if self._summary is None or key != self._key or key is None:
+                self._summary = IndexSummary.of(kb)
                 self._key = key
-            return self._suggester
+            return self._summary
 
 
-def _suggesters() -> _SuggesterCache:
-    cache = current_app.extensions.get("faqkb.suggester")
+def _summary() -> IndexSummary:
+    cache = current_app.extensions.get("faqkb.summary")
     if cache is None:
-        cache = current_app.extensions.setdefault("faqkb.suggester", _SuggesterCache())
-    return cast(_SuggesterCache, cache)
+        cache = current_app.extensions.setdefault("faqkb.summary", _SummaryCache())
+    return cast(_SummaryCache, cache).get(knowledge_base())
 
 
 @bp.get("/suggest.json")
@@ -272,7 +287,7 @@ def suggest() -> Response:
     if len(typed) > int(current_app.config["FAQKB_MAX_QUERY_CHARS"]):
         abort(400, "That is too long for suggestions.")
     limit = _number(request.args, "limit", 8, MAX_SUGGESTIONS)
-    found = _suggesters().get(knowledge_base()).suggest(typed, limit)
+    found = _summary().suggester.suggest(typed, limit)
     return json_response({
         "query": typed,
         "suggestions": [
