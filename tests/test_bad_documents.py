@@ -151,9 +151,6 @@ def test_build_strict_fails_naming_every_skipped_file(runner: CliRunner, hostile
     assert f"{len(BAD)} documents were skipped (--strict)" in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="kb.py: KnowledgeBase.sources() lists every scanned "
-                   "file, skipped ones included, so /sources links them to a 404 (main's "
-                   "sources() leaves out files with a warning)")
 def test_a_skipped_file_is_not_listed_as_a_source(hostile_kb: Path,
                                                   build: Callable[[Path], KnowledgeBase]) -> None:
     sources = build(hostile_kb).sources()
@@ -194,9 +191,6 @@ def test_a_one_megabyte_line_is_read_and_its_claims_found(
     assert kb.search("mats blocks straps").hits
 
 
-@pytest.mark.xfail(strict=True, reason="documents/rst.py: docutils drops a line longer than "
-                   "its line_length_limit (10,000 characters) and report_level=5 hides the "
-                   "error, so the document's text is silently empty")
 def test_a_long_restructuredtext_line_is_read(tmp_path: Path) -> None:
     document = read_document(write(tmp_path, "one-line.rst", ONE_LINE[:20_000]))
     assert "mats, blocks and straps" in document.text

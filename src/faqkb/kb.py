@@ -146,6 +146,8 @@ class KnowledgeBase:
         """
         _check_arguments(limit, offset, kind)
         raw = clean_query(query)
+        if source is not None and not _is_text(source):
+            return SearchResults(query=raw, hits=(), total=0)  # no name is such a string
         parsed = parse_query(raw)
         parsed = ParsedQuery(
             words=parsed.words,
@@ -197,6 +199,9 @@ class KnowledgeBase:
 
     def entry(self, entry_id: str) -> Entry | None:
         """The entry with this id, or ``None``."""
+        if not _is_text(str(entry_id)):
+            return None
+
         def read(opened: Opened) -> Entry | None:
             fields = opened.searcher().document(id=str(entry_id))
             return stored_entry(fields) if fields else None
@@ -308,6 +313,15 @@ def _report(manifest: storage.Manifest, index_dir: Path, mode: str, reindexed: i
         mode=mode,
         reindexed=reindexed,
     )
+
+
+def _is_text(value: str) -> bool:
+    """False for a string Whoosh cannot store: one holding lone surrogates."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _check_arguments(limit: int, offset: int, kind: str | None) -> None:

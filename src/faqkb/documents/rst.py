@@ -41,6 +41,9 @@ _SETTINGS = {
     "sectsubtitle_xform": False,
     "input_encoding": "unicode",
     "output_encoding": "unicode",
+    # docutils drops a line longer than 10,000 characters (a guard for its own
+    # regular expressions); the document's size is already bounded where it is read.
+    "line_length_limit": 2**31 - 1,
 }
 _ROLE = re.compile(r"(?<![\w`]):((?:(?!_)\w)+(?:[-.+:](?:(?!_)\w)+)*):`")
 _DIRECTIVE = re.compile(r"^[ \t]*\.\.[ \t]+([\w][\w.:+-]*)::", re.MULTILINE)
