@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import http.client
+import os
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +37,7 @@ class FakeServer:
 @pytest.fixture
 def fake_waitress(monkeypatch: pytest.MonkeyPatch) -> type[FakeServer]:
     monkeypatch.setattr("waitress.create_server", FakeServer)
+    monkeypatch.setenv("FAQKB_WORKERS", "1")  # a fake server has no socket to share
     return FakeServer
 
 
@@ -110,3 +112,28 @@ def test_a_missing_knowledge_base_is_a_clear_error(runner: CliRunner, tmp_path: 
     result = runner.invoke(cli, ["serve", "--kb", str(tmp_path / "gone")])
     assert result.exit_code == 1
     assert "knowledge-base folder not found" in result.output
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found |= {int(child) for child in (task / "children").read_text().split()}
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir() or not hasattr(os, "fork"),
+                    reason="needs fork and /proc to see the worker processes")
+def test_several_worker_processes_serve_and_stop_together(serve: Callable[..., Any],
+                                                          kb_dir: Path, tmp_path: Path) -> None:
+    server = serve("--kb", str(kb_dir), "--index-dir", str(tmp_path / "index"),
+                   "--workers", "3")
+    for _ in range(6):
+        with urlopen(server.url + "search.json?q=towel") as response:
+            assert response.status == 200
+    workers = _children(server.process.pid)
+    assert len(workers) >= 3
+    server.process.terminate()
+    server.process.wait(timeout=10)
+    for pid in workers:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)

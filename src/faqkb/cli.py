@@ -9,6 +9,7 @@ Options fall back to environment variables: ``FAQKB_KB_DIR`` for ``--kb`` and
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,9 @@ from faqkb.kb import KnowledgeBase, default_kb_dir
 from faqkb.models import Hit
 
 F = TypeVar("F", bound=Callable[..., Any])
+# Two processes use two cores: Python runs one thread at a time in each. More would
+# mostly add memory (each holds its own caches) on the machines faqkb is sized for.
+DEFAULT_WORKERS = min(2, os.cpu_count() or 1) if hasattr(os, "fork") else 1
 
 
 def _kb_options(command: F) -> F:
@@ -178,9 +182,15 @@ def _documents(target: Path) -> Iterator[tuple[Path, str, bool]]:
               type=click.IntRange(0, 65535),
               help="The port to listen on (0: any free port). Env: FAQKB_PORT.")
 @click.option("--threads", envvar="FAQKB_THREADS", default=4, show_default=True,
-              type=click.IntRange(1, 256), help="Requests served at once. Env: FAQKB_THREADS.")
+              type=click.IntRange(1, 256),
+              help="Requests each process serves at once. Env: FAQKB_THREADS.")
+@click.option("--workers", envvar="FAQKB_WORKERS", default=DEFAULT_WORKERS, show_default=True,
+              type=click.IntRange(1, 64),
+              help="Processes serving requests (Python runs one thread at a time per "
+                   "process; more processes use more cores and more memory; 1 where "
+                   "processes cannot fork, as on Windows). Env: FAQKB_WORKERS.")
 def serve(kb_dir: str | None, index_dir: str | None, host: str, port: int,
-          threads: int) -> None:
+          threads: int, workers: int) -> None:
     """Serve the web app with waitress, building the index first when needed."""
     import waitress  # only this command needs the server (and Flask)
 
@@ -206,7 +216,14 @@ def serve(kb_dir: str | None, index_dir: str | None, host: str, port: int,
                f"{report.claims} claims from {kb.kb_dir}")
     for address in _listening(server):
         click.echo(f"Listening on {address} (press Ctrl+C to stop)")
-    server.run()
+    if workers > 1 and hasattr(os, "fork"):
+        from faqkb.web.workers import run_workers
+
+        config = {"FAQKB_KB_DIR": kb.kb_dir, "FAQKB_INDEX_DIR": kb.index_dir}
+        click.echo(f"{workers} processes, {threads} threads each")
+        run_workers(server, lambda: create_app(config), workers, threads)
+    else:
+        server.run()
     click.echo("Stopped.")
 
 

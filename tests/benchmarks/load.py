@@ -10,6 +10,9 @@ kb/ or a generated one (``--entries N``, from ``corpus.py``). ``--clients`` thre
 - 20 % ``/suggest.json?q=`` with the first letters of a query, as typed,
 - 15 % source pages ``/sources/NAME?entry=ID`` opened from a result.
 
+It also counts the ``/search.json`` results marked ``partial``: the search time budget
+is wall-clock time, which a busy server spends partly waiting.
+
 The queries are the judged queries and the questions of the knowledge base (or the
 generated corpus's queries), with a typo now and then. Phases:
 
@@ -70,6 +73,7 @@ class Tally:
     by_kind: dict[str, Latencies] = field(default_factory=dict)
     failures: Counter[str] = field(default_factory=Counter)
     examples: list[str] = field(default_factory=list)
+    partial: int = 0  # search.json results cut short by the search time budget
 
     def ok(self, kind: str, seconds: float, target: str) -> None:
         self.latencies.add(seconds, target)
@@ -85,6 +89,7 @@ class Tally:
         for kind, latencies in other.by_kind.items():
             self.by_kind.setdefault(kind, Latencies(keep=1)).merge(latencies)
         self.failures.update(other.failures)
+        self.partial += other.partial
         self.examples += other.examples[: SHOWN_FAILURES - len(self.examples)]
 
 
@@ -149,7 +154,7 @@ def client(server: Server, work: Workload, seed: int, stop: threading.Event,
             try:
                 connection.request("GET", target)
                 response = connection.getresponse()
-                response.read()
+                body = response.read()
             except (OSError, http.client.HTTPException) as exc:
                 tally.failed(f"{type(exc).__name__}: {exc}", target)
                 connection.close()
@@ -158,6 +163,8 @@ def client(server: Server, work: Workload, seed: int, stop: threading.Event,
                 continue
             if response.status == 200:
                 tally.ok(kind, time.perf_counter() - started, target)
+                if kind == "search.json" and b'"partial": true' in body:
+                    tally.partial += 1
             else:
                 tally.failed(f"HTTP {response.status}", target)
     finally:
@@ -218,6 +225,9 @@ def report(name: str, clients: int, elapsed: float, total: Tally, builds: list[f
     print(f"  latency: {total.latencies.summary()}")
     for kind, latencies in sorted(total.by_kind.items()):
         print(f"  {kind:13} {len(latencies.times):7,}  {latencies.summary()}")
+    searched = len(total.by_kind.get("search.json", Latencies()).times)
+    print(f"  search.json results marked partial (time budget): {total.partial:,} "
+          f"of {searched:,}")
     if builds is not None:
         average = sum(builds) / len(builds) if builds else 0.0
         print(f"  rebuilds: {len(builds)} ({average:.1f} s each), failed: {len(build_failures)}")

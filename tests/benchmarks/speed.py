@@ -70,6 +70,8 @@ def main() -> int:
                         help="timed library queries per size")
     parser.add_argument("--http-seconds", type=float, default=20.0)
     parser.add_argument("--http-clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=0,
+                        help="server processes (default: the serve command's own default)")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "faqkb-bench")
     parser.add_argument("--tantivy-python", default=str(Path.home() / ".venvs" / "faqkb-eval"
                                                             / "bin" / "python"))
@@ -115,7 +117,8 @@ def measure(size: int, args: argparse.Namespace) -> Row:
     mixed = random.Random(size).choices(popular, weights, k=20_000)
     for label, stream in (("mixed", mixed), ("unique", corpus.queries)):
         row.figures |= {f"{name} ({label})": value for name, value in _http(
-            folder, stream, environment, args.http_clients, args.http_seconds).items()}
+            folder, stream, environment, args.http_clients, args.http_seconds,
+            args.workers).items()}
     print(row.figures, flush=True)
     return row
 
@@ -277,11 +280,13 @@ def _tantivy(folder: Path, queries: list[str], ours: dict[str, str],
 
 
 def _http(folder: Path, queries: list[str], environment: dict[str, str], clients: int,
-          seconds: float) -> dict[str, str]:
+          seconds: float, workers: int) -> dict[str, str]:
     port = _free_port()
+    command = [*FAQKB, "serve", "--kb", str(folder), "--port", str(port)]
+    if workers:
+        command += ["--workers", str(workers)]
     # The server's output goes nowhere: an unread pipe would fill and stall it.
-    server = subprocess.Popen([*FAQKB, "serve", "--kb", str(folder), "--port", str(port)],
-                              env=environment, stdout=subprocess.DEVNULL,
+    server = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:
         _wait_for(port)
