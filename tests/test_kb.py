@@ -250,7 +250,7 @@ def test_a_large_knowledge_base_is_built_by_several_processes(
     monkeypatch.setattr("faqkb.builder.PARALLEL_MIN_BYTES", 0)  # every core, however small
     monkeypatch.setattr("faqkb.builder.WRITER_MEMORY_MB", 1)  # spill sorted runs to disk
     parallel_kb = KnowledgeBase(kb_dir, tmp_path / "parallel")
-    parallel = parallel_kb.build()
+    parallel = parallel_kb.build(jobs=2)
     assert (parallel.documents, parallel.qa_pairs, parallel.claims) == (
         serial.documents, serial.qa_pairs, serial.claims)
     assert parallel_kb.search("hazel item")[0].question == "What is the hazel item?"

@@ -4,8 +4,10 @@
   (hard links, see :func:`faqkb.storage.clone_generation`) and re-indexes only the
   documents added, changed or removed since; it is chosen when the extractor is the
   same and the changes are few. Otherwise a *full build* reads every document.
-- A full build of a large knowledge base runs in worker processes, one per core,
-  each reading and extracting its share of the documents into a segment of its own
+- A full build of a large knowledge base can run in worker processes (``jobs``; the
+  ``faqkb build`` command uses one per core, the library one unless asked: starting
+  processes behind a caller's back would surprise a script), each reading and
+  extracting its share of the documents into a segment of its own
   (:class:`faqkb.index.SegmentBuilder`); the segments then become the index
   together. A small knowledge base is built in this process: starting workers would
   cost more than they save.
@@ -63,9 +65,11 @@ class Built:
 
 
 def build_generation(kb_dir: Path, index_dir: Path, current: Path | None,
-                     previous: Manifest | None, progress: Progress | None = None) -> Built:
+                     previous: Manifest | None, progress: Progress | None = None,
+                     jobs: int = 1) -> Built:
     """Build a new generation for ``kb_dir``: an update of ``current`` when ``previous``
-    (its manifest) allows one, else a full build. ``previous=None`` forces a full build."""
+    (its manifest) allows one, else a full build, in up to ``jobs`` processes.
+    ``previous=None`` forces a full build."""
     states = scan(kb_dir)
     notes = tuple(discover(kb_dir)[1])
     if current is not None and previous is not None and _updatable(current, previous):
@@ -73,7 +77,7 @@ def build_generation(kb_dir: Path, index_dir: Path, current: Path | None,
         if len(changes) <= max(UPDATE_MAX_DOCUMENTS, UPDATE_MAX_SHARE * len(states)):
             return _update(kb_dir, index_dir, current, previous, changes, states, notes,
                            progress)
-    return _full(kb_dir, index_dir, states, notes, progress)
+    return _full(kb_dir, index_dir, states, notes, progress, jobs)
 
 
 def _updatable(current: Path, previous: Manifest) -> bool:
@@ -82,11 +86,11 @@ def _updatable(current: Path, previous: Manifest) -> bool:
 
 
 def _full(kb_dir: Path, index_dir: Path, states: list[FileState], notes: tuple[str, ...],
-          progress: Progress | None) -> Built:
+          progress: Progress | None, jobs: int) -> Built:
     generation = storage.new_generation(index_dir)
     try:
         create_index(generation)
-        groups = _groups(states, _workers(states))
+        groups = _groups(states, _workers(states, jobs))
         if len(groups) > 1:
             results = _in_workers(generation, kb_dir, groups, progress)
         else:
@@ -184,14 +188,18 @@ def _final(record: FileRecord, state: FileState, root: Path) -> FileRecord:
                       record.claims, record.warning)
 
 
-def _workers(states: list[FileState]) -> int:
-    if sum(s.size for s in states) < PARALLEL_MIN_BYTES:
+def _workers(states: list[FileState], jobs: int) -> int:
+    if jobs <= 1 or sum(s.size for s in states) < PARALLEL_MIN_BYTES:
         return 1
+    return min(jobs, MAX_WORKERS, len(states))
+
+
+def available_cores() -> int:
+    """The cores this process may run on."""
     try:
-        cores = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_WORKERS))
+        return os.cpu_count() or 1
 
 
 def _groups(states: list[FileState], count: int) -> list[list[str]]:

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
+from faqkb.builder import available_cores
 from faqkb.documents import discover, read_document
 from faqkb.errors import DocumentError, FaqkbError
 from faqkb.extract import extract_entries
@@ -60,12 +61,16 @@ def cli() -> None:
 @_kb_options
 @click.option("--force", is_flag=True, help="Rebuild even when the index is up to date.")
 @click.option("--strict", is_flag=True, help="Exit with status 1 when any document was skipped.")
-def build(kb_dir: str | None, index_dir: str | None, force: bool, strict: bool) -> None:
+@click.option("--jobs", "-j", envvar="FAQKB_JOBS", default=available_cores(), show_default=True,
+              type=click.IntRange(1, 64),
+              help="Processes for a full build of a large knowledge base. Env: FAQKB_JOBS.")
+def build(kb_dir: str | None, index_dir: str | None, force: bool, strict: bool,
+          jobs: int) -> None:
     """Build the index of the knowledge base (only when something changed)."""
     with _user_errors():
         kb = KnowledgeBase(kb_dir, index_dir)
         with _ProgressBar("Extracting") as progress:
-            report = kb.build(force=force, progress=progress)
+            report = kb.build(force=force, progress=progress, jobs=jobs)
     state = {"full": "Built:", "update": f"Updated {report.reindexed} changed document(s):",
              "none": "Up to date:"}[report.mode]
     click.echo(
@@ -199,7 +204,7 @@ def serve(kb_dir: str | None, index_dir: str | None, host: str, port: int,
     with _user_errors():
         kb = KnowledgeBase(kb_dir, index_dir)
         with _ProgressBar("Extracting") as progress:
-            report = kb.build(progress=progress)
+            report = kb.build(progress=progress, jobs=available_cores())
         app = create_app({"FAQKB_KB_DIR": kb.kb_dir, "FAQKB_INDEX_DIR": kb.index_dir})
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)

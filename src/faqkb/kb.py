@@ -98,11 +98,15 @@ class KnowledgeBase:
         manifest = storage.read_manifest(generation) if generation else None
         return manifest is not None and storage.is_fresh(manifest, self.kb_dir)
 
-    def build(self, *, force: bool = False, progress: Progress | None = None) -> BuildReport:
+    def build(self, *, force: bool = False, progress: Progress | None = None,
+              jobs: int = 1) -> BuildReport:
         """Bring the index up to date with ``kb/`` and report on it.
 
         Nothing is done when the index is fresh; when a few documents changed, only
-        they are re-indexed; otherwise (or with ``force``) every document is.
+        they are re-indexed; otherwise (or with ``force``) every document is, in up to
+        ``jobs`` worker processes when the knowledge base is large (a script that asks
+        for more than one must guard its entry point with ``if __name__ ==
+        "__main__":``, as :mod:`multiprocessing` requires).
         ``progress(done, total, name)`` is called as documents are extracted.
         Raises :class:`KnowledgeBaseError` when the folder is missing and
         :class:`IndexBuildError` when the index cannot be written.
@@ -115,7 +119,7 @@ class KnowledgeBase:
                 return _report(manifest, self.index_dir, "none", 0, started)
             try:
                 built = build_generation(self.kb_dir, self.index_dir, current,
-                                         None if force else manifest, progress)
+                                         None if force else manifest, progress, jobs)
                 storage.commit_generation(self.index_dir, built.generation, built.manifest)
             except OSError as exc:
                 raise IndexBuildError(f"cannot write the index in {self.index_dir}: "

@@ -40,7 +40,9 @@ from faqkb.ranking import NO_CLOSE_MATCH_COVERAGE, Scored, collapse, rescore
 from faqkb.snippets import make_snippet
 
 MIN_CANDIDATES = 100  # how many BM25F candidates are re-ranked (more for deep pages)
-TIME_BUDGET = 0.04  # seconds Whoosh may spend collecting candidates
+TIME_BUDGET = 0.04  # seconds of CPU Whoosh may spend collecting candidates
+WALL_BUDGET = 1.0  # ...and of real time, however busy the machine
+_CHECK_EVERY = 16  # matches between looks at the clocks
 # A concept in more entries than both of these is "common" (see _concepts_query).
 COMMON_MIN_ENTRIES = 1000
 COMMON_SHARE = 0.05
@@ -78,7 +80,7 @@ def run_search(searcher: Any, stats: TermStats, plan: Plan, parsed: ParsedQuery,
     wanted = frozenset(t for c in plan.concepts for alt, _ in c.alternatives for t in alt)
     wanted |= frozenset(t for phrase in plan.phrases for t in phrase)
     candidates = max(MIN_CANDIDATES, 2 * (offset + limit))
-    collector: Any = _Budget(searcher.collector(limit=candidates), time.monotonic() + budget)
+    collector: Any = _Budget(searcher.collector(limit=candidates), budget)
     allow = _filter_query(parsed)
     if allow is not None:
         collector = FilterCollector(collector, allow=allow)
@@ -115,14 +117,23 @@ def run_search(searcher: Any, stats: TermStats, plan: Plan, parsed: ParsedQuery,
 
 
 class _Budget(WrappingCollector):  # type: ignore[misc]
-    """Stops collecting at a deadline (checked between matches, so it works in any thread)."""
+    """Stops collecting once the search has used its budget of this thread's CPU time, or
+    WALL_BUDGET of real time (checked between matches, so it works in any thread).
 
-    def __init__(self, child: Any, deadline: float) -> None:
+    CPU time, not the clock: on a busy server most of a search's wall time is spent
+    waiting for Python's interpreter lock, and that is no reason to cut it short.
+    """
+
+    def __init__(self, child: Any, budget: float) -> None:
         super().__init__(child)
-        self.deadline = deadline
+        self.cpu_deadline = time.thread_time() + budget
+        self.wall_deadline = time.monotonic() + max(budget, WALL_BUDGET)
+        self.count = 0
 
     def collect(self, sub_docnum: int) -> Any:
-        if time.monotonic() > self.deadline:
+        self.count += 1
+        if self.count % _CHECK_EVERY == 1 and (time.thread_time() > self.cpu_deadline
+                                               or time.monotonic() > self.wall_deadline):
             raise TimeLimit
         return self.child.collect(sub_docnum)
 

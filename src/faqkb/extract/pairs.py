@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -99,7 +100,8 @@ def _answer_blocks(blocks: Sequence[Block], index: int, asked: set[int]) -> list
     question = blocks[index]
     level = question.level if question.kind in _HEADINGS or question.kind == "question" else 99
     answer: list[Block] = []
-    for i, block in enumerate(blocks[index + 1 :], index + 1):
+    for i in range(index + 1, len(blocks)):  # not a slice: a copy per question is quadratic
+        block = blocks[i]
         if block.kind in _HEADINGS and block.level <= level or i in asked:
             break
         if block.kind in _CONTENT or block.kind == "heading":
@@ -167,7 +169,7 @@ def _summary(blocks: Sequence[Block]) -> Passage | None:
     for i, block in enumerate(blocks):
         if block.kind == "heading" and _SUMMARY_HEADING.match(block.text):
             content = []
-            for following in blocks[i + 1 :]:
+            for following in itertools.islice(blocks, i + 1, None):
                 if following.kind in _HEADINGS:
                     break
                 if following.kind in _CONTENT:
