@@ -88,12 +88,31 @@ def discover(kb_dir: Path) -> tuple[list[Path], list[str]]:
 
     Raises :class:`KnowledgeBaseError` when ``kb_dir`` is not a readable folder.
     """
-    root = _checked_root(kb_dir)
-    found: list[Path] = []
+    found, warnings = _walk(_checked_root(kb_dir))
+    return [Path(item.path) for _, item in found], warnings
+
+
+def scan(kb_dir: Path) -> list[FileState]:
+    """Name, size and modification time of each document file: the cheap freshness key."""
+    states: list[FileState] = []
+    for name, item in _walk(_checked_root(kb_dir))[0]:
+        try:
+            info = item.stat()  # follows a link (inside kb/: the walk checked)
+        except OSError:
+            continue
+        states.append(FileState(name, info.st_size, info.st_mtime_ns))
+    return states
+
+
+def _walk(root: Path) -> tuple[list[tuple[str, os.DirEntry[str]]], list[str]]:
+    """Each document file under ``root`` as (name, directory entry), by name, and the
+    warnings about what was skipped. Names are built as strings as the walk goes: with
+    thousands of files, pathlib objects are most of the cost of a freshness check."""
+    found: list[tuple[str, os.DirEntry[str]]] = []
     warnings: list[str] = []
-    folders = [root]
+    folders: list[tuple[Path, str]] = [(root, "")]
     while folders:  # a stack, not recursion: a folder may nest deeper than Python can
-        folder = folders.pop()
+        folder, prefix = folders.pop()
         try:
             with os.scandir(folder) as listing:
                 items = sorted(listing, key=lambda item: item.name)
@@ -101,38 +120,25 @@ def discover(kb_dir: Path) -> tuple[list[Path], list[str]]:
             if folder == root:
                 raise KnowledgeBaseError(f"cannot read the knowledge-base folder {root}: "
                                          f"{_reason(exc)}") from None
-            warnings.append(f"{_name(folder, root)}/: skipped, cannot list the folder "
-                            f"({_reason(exc)})")
+            warnings.append(f"{prefix}: skipped, cannot list the folder ({_reason(exc)})")
             continue
         subfolders = []
+        at_top = folder == root
         for item in items:
             if item.name.startswith(".") or _BACKUP.search(item.name):
                 continue
-            path = folder / item.name
+            name = prefix + item.name
             if item.is_dir(follow_symlinks=False):
-                subfolders.append(path)
-            elif not (folder == root and item.name in CONFIG_FILES):
-                problem = _problem(item, path, root)
+                subfolders.append((folder / item.name, name + "/"))
+            elif not (at_top and item.name in CONFIG_FILES):
+                problem = _problem(item, root)
                 if problem:
-                    warnings.append(f"{_name(path, root)}: skipped, {problem}")
+                    warnings.append(f"{name}: skipped, {problem}")
                 else:
-                    found.append(path)
+                    found.append((name, item))
         folders.extend(reversed(subfolders))
-    found.sort(key=lambda p: _name(p, root))
+    found.sort(key=lambda entry: entry[0])
     return found, warnings
-
-
-def scan(kb_dir: Path) -> list[FileState]:
-    """Name, size and modification time of each document file: the cheap freshness key."""
-    root = _checked_root(kb_dir)
-    states: list[FileState] = []
-    for path in discover(root)[0]:
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        states.append(FileState(_name(path, root), stat.st_size, stat.st_mtime_ns))
-    return states
 
 
 def read_document(path: Path, name: str | None = None) -> Document:
@@ -178,12 +184,11 @@ def read_document(path: Path, name: str | None = None) -> Document:
 
 def load_documents(kb_dir: Path) -> tuple[list[Document], list[str]]:
     """Every readable document of ``kb_dir`` and a warning for each file that is not."""
-    root = _checked_root(kb_dir)
-    paths, warnings = discover(root)
+    found, warnings = _walk(_checked_root(kb_dir))
     documents: list[Document] = []
-    for path in paths:
+    for name, item in found:
         try:
-            documents.append(read_document(path, _name(path, root)))
+            documents.append(read_document(Path(item.path), name))
         except DocumentError as exc:
             warnings.append(str(exc))
     return documents, warnings
@@ -198,22 +203,18 @@ def _checked_root(kb_dir: Path) -> Path:
     return root.resolve()
 
 
-def _name(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix()
-
-
-def _problem(item: os.DirEntry[str], path: Path, root: Path) -> str:
+def _problem(item: os.DirEntry[str], root: Path) -> str:
     """Why a directory entry that is not a folder is no document ("" when it is one)."""
     if item.is_symlink():
         try:
-            target = path.resolve(strict=True)
+            target = Path(item.path).resolve(strict=True)
         except (OSError, RuntimeError):
             return "a broken or looping link"
         if not target.is_relative_to(root):
             return "a link to outside the knowledge base"
         if target.is_dir():
             return "a link to a folder (links to folders are not followed)"
-    if path.suffix.lower() not in _READERS:
+    if os.path.splitext(item.name)[1].lower() not in _READERS:
         return f"not a supported format ({', '.join(SUPPORTED_SUFFIXES)})"
     try:
         regular = item.is_file(follow_symlinks=True)
