@@ -45,7 +45,7 @@ WALL_BUDGET = 1.0  # ...and of real time, however busy the machine
 _CHECK_EVERY = 16  # matches between looks at the clocks
 # A concept in more entries than both of these is "common" (see _concepts_query).
 COMMON_MIN_ENTRIES = 1000
-COMMON_SHARE = 0.05
+COMMON_SHARE = 0.02
 _PHRASE_FIELDS = (QUESTION, BODY)
 
 
