@@ -186,7 +186,7 @@ def _documents(target: Path) -> Iterator[tuple[Path, str, bool]]:
 @click.option("--port", envvar="FAQKB_PORT", default=8000, show_default=True,
               type=click.IntRange(0, 65535),
               help="The port to listen on (0: any free port). Env: FAQKB_PORT.")
-@click.option("--threads", envvar="FAQKB_THREADS", default=4, show_default=True,
+@click.option("--threads", envvar="FAQKB_THREADS", default=2, show_default=True,
               type=click.IntRange(1, 256),
               help="Requests each process serves at once. Env: FAQKB_THREADS.")
 @click.option("--workers", envvar="FAQKB_WORKERS", default=DEFAULT_WORKERS, show_default=True,

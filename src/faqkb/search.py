@@ -39,7 +39,7 @@ from faqkb.query import ParsedQuery
 from faqkb.ranking import NO_CLOSE_MATCH_COVERAGE, Scored, collapse, rescore
 from faqkb.snippets import make_snippet
 
-MIN_CANDIDATES = 100  # how many BM25F candidates are re-ranked (more for deep pages)
+MIN_CANDIDATES = 50  # how many BM25F candidates are re-ranked (more for deep pages)
 TIME_BUDGET = 0.04  # seconds of CPU Whoosh may spend collecting candidates
 WALL_BUDGET = 1.0  # ...and of real time, however busy the machine
 _CHECK_EVERY = 16  # matches between looks at the clocks

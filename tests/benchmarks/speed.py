@@ -72,6 +72,8 @@ def main() -> int:
     parser.add_argument("--http-clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=0,
                         help="server processes (default: the serve command's own default)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="threads per server process (default: the serve command's)")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "faqkb-bench")
     parser.add_argument("--tantivy-python", default=str(Path.home() / ".venvs" / "faqkb-eval"
                                                             / "bin" / "python"))
@@ -118,7 +120,7 @@ def measure(size: int, args: argparse.Namespace) -> Row:
     for label, stream in (("mixed", mixed), ("unique", corpus.queries)):
         row.figures |= {f"{name} ({label})": value for name, value in _http(
             folder, stream, environment, args.http_clients, args.http_seconds,
-            args.workers).items()}
+            args.workers, args.threads).items()}
     print(row.figures, flush=True)
     return row
 
@@ -280,11 +282,13 @@ def _tantivy(folder: Path, queries: list[str], ours: dict[str, str],
 
 
 def _http(folder: Path, queries: list[str], environment: dict[str, str], clients: int,
-          seconds: float, workers: int) -> dict[str, str]:
+          seconds: float, workers: int, threads: int) -> dict[str, str]:
     port = _free_port()
     command = [*FAQKB, "serve", "--kb", str(folder), "--port", str(port)]
     if workers:
         command += ["--workers", str(workers)]
+    if threads:
+        command += ["--threads", str(threads)]
     # The server's output goes nowhere: an unread pipe would fill and stall it.
     server = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
