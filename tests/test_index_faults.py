@@ -26,7 +26,8 @@ def current(kb: KnowledgeBase) -> Path:
 
 
 def segment_file(generation: Path) -> Path:
-    return next(p for p in generation.iterdir() if p.suffix == ".seg")
+    """A file of the generation's Whoosh segment: its postings."""
+    return next(p for p in generation.iterdir() if p.suffix == ".pst")
 
 
 def hits(kb: KnowledgeBase, query: str = "session") -> list[str]:
@@ -93,7 +94,7 @@ def test_damage_is_reported_clearly_when_rebuilding_is_not_allowed(kb: Knowledge
     kb.build()
     segment_file(current(kb)).unlink()
     reader = KnowledgeBase(kb.kb_dir, kb.index_dir, auto_build=False)
-    with pytest.raises(IndexBuildError, match=r"is damaged: .*\.seg is missing; run `faqkb "
+    with pytest.raises(IndexBuildError, match=r"is damaged: .*\.pst is missing; run `faqkb "
                                               r"build --force`"):
         reader.search("session")
 

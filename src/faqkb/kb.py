@@ -232,10 +232,10 @@ class KnowledgeBase:
         return read_document(self.kb_dir.resolve() / name, name)
 
     def close(self) -> None:
-        """Close the open index and this thread's searcher."""
+        """Close the open index (once the searches in progress are done with it)."""
         with self._lock:
             if self._opened is not None:
-                self._opened.close()
+                self._opened.retire()
                 self._opened = None
 
     # -- internals ----------------------------------------------------------------
@@ -261,11 +261,18 @@ class KnowledgeBase:
                 raise IndexBuildError(f"no index in {self.index_dir}")
         return generation
 
-    def _open(self) -> Opened:
+    def _open(self, *, enter: bool = False) -> Opened:
+        """The generation in service, opened; with ``enter``, entered by the caller (who
+        must leave it), so that it is not closed while the caller uses it."""
         generation = self._ensure_index()
         with self._lock:
             if self._opened is None or self._opened.generation != generation:
+                previous = self._opened
                 self._opened = self._open_or_rebuild(generation)
+                if previous is not None:
+                    previous.retire()
+            if enter:
+                self._opened.enter()
             return self._opened
 
     def _open_or_rebuild(self, generation: Path) -> Opened:
@@ -287,7 +294,7 @@ class KnowledgeBase:
     def _with_index(self, action: Callable[[Opened], _T]) -> _T:
         """Run ``action`` on the open index; if its files fail under it (damaged, or removed
         by another process's build), reopen or rebuild and try once more."""
-        opened = self._open()
+        opened = self._open(enter=True)
         try:
             return action(opened)
         except DAMAGE as exc:
@@ -301,7 +308,14 @@ class KnowledgeBase:
                     self.build(force=True)
                 if self._opened is opened:
                     self._opened = None
-            return action(self._open())
+                    opened.retire()
+            retry = self._open(enter=True)
+            try:
+                return action(retry)
+            finally:
+                retry.leave()
+        finally:
+            opened.leave()
 
 
 def _report(manifest: storage.Manifest, index_dir: Path, mode: str, reindexed: int,

@@ -18,6 +18,7 @@ import json
 import pickle
 import struct
 import threading
+import weakref
 import zlib
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -70,7 +71,11 @@ class DamagedIndex(Exception):
 
 @dataclass(eq=False)
 class Opened:
-    """A generation in service: its Whoosh index, vocabulary and manifest."""
+    """A generation in service: its Whoosh index, vocabulary and manifest.
+
+    Searches :meth:`enter` and :meth:`leave` it; once retired (a newer
+    generation took its place) it closes its files when the last search leaves.
+    """
 
     generation: Path
     index: Any
@@ -79,25 +84,56 @@ class Opened:
     results: ResultCache = field(default_factory=ResultCache)
     _local: threading.local = field(default_factory=threading.local)
     _frequencies: dict[str, int] = field(default_factory=dict)
+    _searchers: list[Any] = field(default_factory=list)
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+    _users: int = 0
+    _retired: bool = False
+
+    def __post_init__(self) -> None:
+        # Whatever happens, the files are closed once, and not by the garbage collector
+        # complaining about open files.
+        self._close = weakref.finalize(self, _close, self._searchers, self.index)
 
     def searcher(self) -> Any:
         """This thread's searcher of the generation (opened on first use)."""
         searcher = getattr(self._local, "searcher", None)
         if searcher is None:
             searcher = self._local.searcher = open_searcher(self.index)
+            with self._guard:
+                self._searchers.append(searcher)
         return searcher
 
     def stats(self) -> TermStats:
         """Term frequencies for this thread's searches (remembered across threads)."""
         return TermStats(self.searcher().reader(), self._frequencies)
 
-    def close(self) -> None:
-        """Close the index (searchers other threads opened close with their threads)."""
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is not None:
-            searcher.close()
-            self._local.searcher = None
-        self.index.close()
+    def enter(self) -> None:
+        """A search starts using the generation."""
+        with self._guard:
+            self._users += 1
+
+    def leave(self) -> None:
+        """A search is done with the generation."""
+        with self._guard:
+            self._users -= 1
+            done = self._retired and not self._users
+        if done:
+            self._close()
+
+    def retire(self) -> None:
+        """No new search will use the generation: close it when the last one leaves."""
+        with self._guard:
+            self._retired = True
+            done = not self._users
+        if done:
+            self._close()
+
+
+def _close(searchers: list[Any], index: Any) -> None:
+    for searcher in searchers:
+        searcher.close()
+    searchers.clear()
+    index.close()
 
 
 def open_generation(generation: Path) -> Opened:
