@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from faqkb.errors import DocumentError
 from faqkb.extract import extract_entries
 from faqkb.index import (
     WRITER_MEMORY_MB,
+    Counts,
     SegmentBuilder,
     commit_segments,
     create_index,
@@ -96,10 +96,10 @@ def _full(kb_dir: Path, index_dir: Path, states: list[FileState], notes: tuple[s
         else:
             results = [_index_files(str(generation), str(kb_dir), [s.name for s in states],
                                     WRITER_MEMORY_MB, progress)]
-        words: Counter[str] = Counter()
+        counts = Counts()
         for result in results:
-            words.update(result.words)
-        commit_segments(generation, [r.segment for r in results], words)
+            counts.merge(result.counts)
+        commit_segments(generation, [r.segment for r in results], counts)
     except BaseException:
         storage.discard_generation(generation)
         raise
@@ -133,7 +133,7 @@ def _update(kb_dir: Path, index_dir: Path, current: Path, previous: Manifest,
 @dataclass(frozen=True, slots=True)
 class _Result:
     segment: Any
-    words: Counter[str]
+    counts: Counts
     records: list[FileRecord]
 
 
@@ -156,7 +156,7 @@ def _index_files(generation: str, kb_dir: str, names: Sequence[str], memory_mb: 
     except BaseException:
         builder.cancel()
         raise
-    return _Result(segment, builder.words, list(records.values()))
+    return _Result(segment, builder.counts, list(records.values()))
 
 
 def _entries(kb_dir: Path, names: Sequence[str], records: dict[str, FileRecord],

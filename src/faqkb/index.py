@@ -57,6 +57,7 @@ QUESTION, HEADING, BODY, KIND, SOURCE, ID_FIELD, ENTRY, QUESTION_TERMS, ENTRY_TE
 )
 TEXT_FIELDS: tuple[str, ...] = (QUESTION, HEADING, BODY)
 VOCABULARY_FILE = "words.tsv"
+TERMS_FILE = "terms.tsv"
 WRITER_MEMORY_MB = 128  # postings a writer holds in memory before sorting runs on disk
 # Segments are written as separate files, not one compound file: Whoosh reads a part of
 # a compound file by copying it into memory, once for every searcher (every thread),
@@ -164,27 +165,20 @@ def surface_words(text: str) -> list[tuple[str, str | None]]:
 
 
 class TermStats:
-    """How many entries of an open index contain each term (in any text field).
+    """How many entries of an index contain each term (in any text field), and how many
+    entries there are: what rarity (IDF) is computed from.
 
-    Frequencies are remembered in ``known``, which may be shared by every search of one
-    index generation (a generation never changes); ``reader`` is the calling thread's
-    own Whoosh reader, used for the terms not remembered yet.
+    The counts are saved with each generation (:data:`TERMS_FILE`), so a search asks
+    Whoosh for none of them.
     """
 
-    def __init__(self, reader: Any, known: dict[str, int]) -> None:
-        self._reader = reader
-        self._known = known
-        self.total: int = reader.doc_count()
+    def __init__(self, counts: dict[str, int], total: int) -> None:
+        self._counts = counts
+        self.total = total
 
     def frequency(self, term: str) -> int:
         """Entries containing ``term``."""
-        found = self._known.get(term)
-        if found is None:
-            found = max(int(self._reader.doc_frequency(field, term)) for field in TEXT_FIELDS)
-            if len(self._known) > 200_000:
-                self._known.clear()
-            self._known[term] = found
-        return found
+        return self._counts.get(term, 0)
 
 
 def spoken_words(text: str) -> list[str]:
@@ -207,7 +201,7 @@ class SegmentBuilder:
     Several builders, in several processes, may write segments of one index at once;
     :func:`commit_segments` then makes them the index. (This is what Whoosh's own
     multi-process writer does, without pickling every entry through a queue.) The
-    builder also counts, for the vocabulary, how many entries use each word.
+    builder also counts how many entries use each word and each term (:class:`Counts`).
     """
 
     def __init__(self, directory: Path, memory_mb: int = WRITER_MEMORY_MB) -> None:
@@ -218,15 +212,14 @@ class SegmentBuilder:
         scratch = index.storage.temp_storage(f"{index.indexname}-{os.getpid()}.tmp")
         self._writer._tempstorage = scratch
         self._writer.pool.tempstore = scratch
-        self.words: Counter[str] = Counter()
-        self.count = 0
+        self.counts = Counts()
 
     def add(self, entries: Iterable[Entry]) -> None:
         """Index ``entries``."""
         for entry in entries:
-            self._writer.add_document(**_fields(entry))
-            self.words.update(entry_words(entry))
-            self.count += 1
+            fields, terms = _fields(entry)
+            self._writer.add_document(**fields)
+            self.counts.add(entry_words(entry), terms)
 
     def finish(self) -> Any:
         """Write the segment out and return it (for :func:`commit_segments`)."""
@@ -239,9 +232,9 @@ class SegmentBuilder:
         self._writer.cancel()
 
 
-def commit_segments(directory: Path, segments: Sequence[Any], words: Counter[str]) -> None:
+def commit_segments(directory: Path, segments: Sequence[Any], counts: Counts) -> None:
     """Make ``segments`` (from :class:`SegmentBuilder`) the index in ``directory``, and
-    save its vocabulary."""
+    save its word and term counts."""
     index = whoosh_index.open_dir(str(directory))
     written = [segment for segment in segments if segment.doc_count()]
     TOC(index.schema, written, index.latest_generation() + 1).write(index.storage,
@@ -249,7 +242,7 @@ def commit_segments(directory: Path, segments: Sequence[Any], words: Counter[str
     index.close()
     for scratch in directory.glob("*.tmp"):
         shutil.rmtree(scratch, ignore_errors=True)
-    Vocabulary(words).save(directory / VOCABULARY_FILE)
+    counts.save(directory)
 
 
 def update_index(directory: Path, removed_sources: Iterable[str],
@@ -261,27 +254,28 @@ def update_index(directory: Path, removed_sources: Iterable[str],
     leaving large ones alone, so an update costs about what its documents cost.
     """
     index = whoosh_index.open_dir(str(directory))
-    vocabulary = Vocabulary.load(directory / VOCABULARY_FILE)
-    words = Counter(vocabulary.counts)
+    counts = Counts.load(directory)
     with index.searcher() as searcher:
         for source in removed_sources:
-            for fields in searcher.documents(source=source):
-                words.subtract(entry_words(stored_entry(fields)))
+            for stored in searcher.documents(source=source):
+                entry = stored_entry(stored)
+                counts.remove(entry_words(entry), _fields(entry)[1])
     writer = index.writer(limitmb=WRITER_MEMORY_MB, compound=False)
     added = 0
     try:
         for source in removed_sources:
             writer.delete_by_term(SOURCE, source)
         for entry in entries:
-            writer.add_document(**_fields(entry))
-            words.update(entry_words(entry))
+            fields, terms = _fields(entry)
+            writer.add_document(**fields)
+            counts.add(entry_words(entry), terms)
             added += 1
     except BaseException:
         writer.cancel()
         raise
     writer.commit()
     index.close()
-    Vocabulary({w: n for w, n in words.items() if n > 0}).save(directory / VOCABULARY_FILE)
+    counts.save(directory)
     return added
 
 
@@ -292,6 +286,48 @@ def segment_count(directory: Path) -> int:
         return len(index._segments())
     finally:
         index.close()
+
+
+class Counts:
+    """How many entries use each word (as written: the spelling vocabulary) and each
+    term (the frequencies of :class:`TermStats`), saved beside an index generation."""
+
+    def __init__(self, words: dict[str, int] | None = None,
+                 terms: dict[str, int] | None = None) -> None:
+        self.words: Counter[str] = Counter(words or {})
+        self.terms: Counter[str] = Counter(terms or {})
+
+    def add(self, words: set[str], terms: set[str]) -> None:
+        """Count one more entry using ``words`` and ``terms``."""
+        self.words.update(words)
+        self.terms.update(terms)
+
+    def remove(self, words: set[str], terms: set[str]) -> None:
+        """Count one entry fewer using ``words`` and ``terms``."""
+        self.words.subtract(words)
+        self.terms.subtract(terms)
+
+    def merge(self, other: Counts) -> None:
+        """Add the counts of ``other`` (another builder's segment)."""
+        self.words.update(other.words)
+        self.terms.update(other.terms)
+
+    def save(self, directory: Path) -> None:
+        """Write the counts into a generation folder."""
+        Vocabulary({w: n for w, n in self.words.items() if n > 0}).save(
+            directory / VOCABULARY_FILE)
+        Vocabulary({t: n for t, n in self.terms.items() if n > 0}).save(directory / TERMS_FILE)
+
+    @classmethod
+    def load(cls, directory: Path) -> Counts:
+        """Read the counts of a generation folder."""
+        return cls(Vocabulary.load(directory / VOCABULARY_FILE).counts,
+                   Vocabulary.load(directory / TERMS_FILE).counts)
+
+
+def open_term_counts(directory: Path) -> dict[str, int]:
+    """How many entries contain each term, as saved with the generation in ``directory``."""
+    return Vocabulary.load(directory / TERMS_FILE).counts
 
 
 def entry_words(entry: Entry) -> set[str]:
@@ -322,19 +358,22 @@ def stored_entry(fields: dict[str, Any]) -> Entry:
                  context)
 
 
-def _fields(entry: Entry) -> dict[str, Any]:
+def _fields(entry: Entry) -> tuple[dict[str, Any], set[str]]:
+    """The Whoosh fields of ``entry``, and every term it holds (for :class:`Counts`)."""
     body = entry.text if not entry.context else f"{entry.text}\n{entry.context}"
     question_terms = [analyze(question) for question in entry.questions]
     body_terms = analyze(body)
+    heading_terms = analyze(entry.heading)
+    content = set(body_terms).union(*map(set, question_terms))
     return {
         ID_FIELD: entry.id,
         KIND: entry.kind,
         SOURCE: entry.source,
         QUESTION: " ".join(" ".join(terms) for terms in question_terms),
-        HEADING: " ".join(analyze(entry.heading)),
+        HEADING: " ".join(heading_terms),
         BODY: " ".join(body_terms),
         ENTRY: (entry.id, entry.kind, entry.source, entry.start, entry.end, entry.text,
                 entry.questions, entry.title, entry.heading, entry.context),
         QUESTION_TERMS: question_terms,
-        ENTRY_TERMS: " ".join(sorted(set(body_terms).union(*map(set, question_terms)))),
-    }
+        ENTRY_TERMS: " ".join(sorted(content)),
+    }, content.union(heading_terms)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from faqkb import storage
-from faqkb.index import TermStats, open_index, open_searcher, open_vocabulary
+from faqkb.index import TermStats, open_index, open_searcher, open_term_counts, open_vocabulary
 from faqkb.models import SearchResults
 from faqkb.spelling import Vocabulary
 
@@ -83,7 +83,7 @@ class Opened:
     manifest: storage.Manifest
     results: ResultCache = field(default_factory=ResultCache)
     _local: threading.local = field(default_factory=threading.local)
-    _frequencies: dict[str, int] = field(default_factory=dict)
+    frequencies: dict[str, int] = field(default_factory=dict)
     _searchers: list[Any] = field(default_factory=list)
     _guard: threading.Lock = field(default_factory=threading.Lock)
     _users: int = 0
@@ -104,8 +104,8 @@ class Opened:
         return searcher
 
     def stats(self) -> TermStats:
-        """Term frequencies for this thread's searches (remembered across threads)."""
-        return TermStats(self.searcher().reader(), self._frequencies)
+        """Term frequencies and the number of entries, for ranking."""
+        return TermStats(self.frequencies, self.manifest.entries)
 
     def enter(self) -> None:
         """A search starts using the generation."""
@@ -153,4 +153,5 @@ def open_generation(generation: Path) -> Opened:
     if found != manifest.entries:
         index.close()
         raise DamagedIndex(f"it holds {found} entries where {manifest.entries} were written")
-    return Opened(generation, index, open_vocabulary(generation), manifest)
+    return Opened(generation, index, open_vocabulary(generation), manifest,
+                  frequencies=open_term_counts(generation))

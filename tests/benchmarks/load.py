@@ -10,8 +10,8 @@ kb/ or a generated one (``--entries N``, from ``corpus.py``). ``--clients`` thre
 - 20 % ``/suggest.json?q=`` with the first letters of a query, as typed,
 - 15 % source pages ``/sources/NAME?entry=ID`` opened from a result.
 
-It also counts the ``/search.json`` results marked ``partial``: the search time budget
-is wall-clock time, which a busy server spends partly waiting.
+It also counts the ``/search.json`` results marked ``partial`` (a search that used up its
+budget of processor time).
 
 The queries are the judged queries and the questions of the knowledge base (or the
 generated corpus's queries), with a typo now and then. Phases:
