@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from flask import Flask
 
 from faqkb import storage
-from faqkb.cli import cli
+from faqkb.cli import DEFAULT_THREADS, cli
 
 
 class FakeServer:
@@ -76,7 +76,7 @@ def test_serve_defaults_to_loopback_port_8000_without_debug(
                                  "--index-dir", str(tmp_path / "index")])
     assert result.exit_code == 0, result.output
     made = fake_waitress.made
-    assert (made["host"], made["port"], made["threads"]) == ("127.0.0.1", 8000, 2)
+    assert (made["host"], made["port"], made["threads"]) == ("127.0.0.1", 8000, DEFAULT_THREADS)
     assert made["app"].debug is False
     assert "Listening on http://127.0.0.1:8000/" in result.output
 

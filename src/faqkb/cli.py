@@ -29,6 +29,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 # Two processes use two cores: Python runs one thread at a time in each. More would
 # mostly add memory (each holds its own caches) on the machines faqkb is sized for.
 DEFAULT_WORKERS = min(2, os.cpu_count() or 1) if hasattr(os, "fork") else 1
+# Searching is work for the processor: in a process of its own, one thread answers
+# fastest (threads of one process take turns); a lone process needs a few threads so
+# that a slow page does not hold up every other.
+DEFAULT_THREADS = 1 if DEFAULT_WORKERS > 1 else 4
 
 
 def _kb_options(command: F) -> F:
@@ -186,7 +190,7 @@ def _documents(target: Path) -> Iterator[tuple[Path, str, bool]]:
 @click.option("--port", envvar="FAQKB_PORT", default=8000, show_default=True,
               type=click.IntRange(0, 65535),
               help="The port to listen on (0: any free port). Env: FAQKB_PORT.")
-@click.option("--threads", envvar="FAQKB_THREADS", default=2, show_default=True,
+@click.option("--threads", envvar="FAQKB_THREADS", default=DEFAULT_THREADS, show_default=True,
               type=click.IntRange(1, 256),
               help="Requests each process serves at once. Env: FAQKB_THREADS.")
 @click.option("--workers", envvar="FAQKB_WORKERS", default=DEFAULT_WORKERS, show_default=True,
