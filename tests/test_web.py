@@ -588,3 +588,12 @@ print("served")
                             capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "served", result.stderr
     assert re.search(r"templates", str(next(target.glob("faqkb/templates/base.html"))))
+
+
+def test_corrected_results_offer_the_words_as_typed(client: FlaskClient) -> None:
+    page = soup(client.get("/search?q=tawel"))
+    link = one(page, ".notice a.search-instead")
+    assert link.get_text() == "Search instead for tawel"
+    exact = soup(client.get(link["href"]))
+    assert exact.select_one(".notice a.search-instead") is None
+    assert "No results" in one(exact, "h1#results-title").get_text()

@@ -22,7 +22,6 @@ import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, cast
 
 from flask import (
@@ -38,7 +37,6 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from faqkb import storage
 from faqkb.errors import DocumentError, KnowledgeBaseError
 from faqkb.kb import KnowledgeBase
 from faqkb.models import KINDS, Entry, Hit, SearchResults
@@ -130,6 +128,7 @@ class SearchRequest:
     per_page: int
     kind: str | None
     source: str | None
+    exact: bool = False  # the words as typed, without spelling correction
 
     @property
     def offset(self) -> int:
@@ -139,7 +138,8 @@ class SearchRequest:
     def url(self, endpoint: str = "faqkb.search", **changes: Any) -> str:
         """This search's URL with some parameters changed (``None`` drops one)."""
         params: dict[str, Any] = {"q": self.query, "kind": self.kind, "source": self.source,
-                                  "page": self.page if self.page > 1 else None}
+                                  "page": self.page if self.page > 1 else None,
+                                  "exact": 1 if self.exact else None}
         if self.per_page != current_app.config["FAQKB_PER_PAGE"]:
             params["per_page"] = self.per_page
         params.update(changes)
@@ -161,7 +161,7 @@ def _search_request(args: Mapping[str, str]) -> SearchRequest:
     source = args.get("source", "").strip() or None
     if source is not None and len(source) > limit:
         abort(400, "That source name is too long.")
-    return SearchRequest(query, page, per_page, kind, source)
+    return SearchRequest(query, page, per_page, kind, source, args.get("exact") == "1")
 
 
 def _number(args: Mapping[str, str], name: str, default: int, highest: int) -> int:
@@ -203,7 +203,8 @@ def search(fmt: str) -> ResponseReturnValue:
     results = SearchResults(query=wanted.query, hits=(), total=0)
     if wanted.query:
         results = knowledge_base().search(wanted.query, wanted.per_page, offset=wanted.offset,
-                                          kind=wanted.kind, source=wanted.source)
+                                          kind=wanted.kind, source=wanted.source,
+                                          correct=not wanted.exact)
     pages = max(1, math.ceil(results.total / wanted.per_page))
     if fmt == "json":
         data = results.to_dict()
@@ -260,12 +261,11 @@ class _SummaryCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._key: Path | None = None
+        self._key: str | None = None
         self._summary: IndexSummary | None = None
 
     def get(self, kb: KnowledgeBase) -> IndexSummary:
-        kb.sources()  # checks kb/ for changes, rebuilding the index if needed
-        key = storage.current_generation(kb.index_dir)
+        key = kb.version  # checks kb/ for changes, rebuilding the index if needed
         with self._lock:
             if self._summary is None or key != self._key or key is None:
                 self._summary = IndexSummary.of(kb)
