@@ -188,6 +188,16 @@ def test_a_search_past_its_time_budget_returns_what_it_has_marked_partial(
     assert_well_formed(results)
 
 
+def test_a_filtered_search_is_held_to_its_time_budget_too(
+        shared_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(faqkb.kb, "run_search",
+                        functools.partial(run_search, budget=SPENT_BUDGET))
+    # The filter rejects every match: the budget must be counted before it does.
+    results = shared_kb.search("running back pain source:no-such-document")
+    assert results.partial is True
+    assert results.hits == ()
+
+
 # -- the web app ----------------------------------------------------------------------
 
 

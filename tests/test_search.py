@@ -77,6 +77,16 @@ def test_source_filter_takes_a_name_or_its_start(kb: KnowledgeBase) -> None:
     assert {h.source for h in kb.search("stretch", source="clinic")} <= {"clinic-faq.txt"}
 
 
+def test_filters_given_as_arguments_narrow_the_filters_in_the_query(
+        kb: KnowledgeBase) -> None:
+    assert kb.search("session kind:qa", kind="claim").hits == ()
+    assert kb.search("stretch source:hamstrings.txt", source="clinic").hits == ()
+    assert {(h.kind, h.source) for h in kb.search("stretch source:hamstrings.txt",
+                                                    kind="claim")} == {
+        ("claim", "hamstrings.txt")}
+    assert {h.kind for h in kb.search("session kind:qa kind:claim", kind="qa")} == {"qa"}
+
+
 def test_results_count_matches_by_kind_and_source(kb: KnowledgeBase) -> None:
     results = kb.search("session")
     assert results.kind_counts.get("qa", 0) >= 2

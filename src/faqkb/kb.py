@@ -26,7 +26,7 @@ from faqkb.index import stored_entry
 from faqkb.models import KINDS, BuildReport, Document, Entry, SearchResults
 from faqkb.opened import DAMAGE, DamagedIndex, Opened, open_generation
 from faqkb.plan import plan_query
-from faqkb.query import ParsedQuery, clean_query, parse_query
+from faqkb.query import clean_query, parse_query
 from faqkb.search import run_search
 from faqkb.synonyms import SYNONYMS_FILE, Synonyms
 
@@ -143,7 +143,8 @@ class KnowledgeBase:
 
         ``limit`` (1 to 1000) hits are returned from ``offset`` on. ``kind`` (``"qa"``
         or ``"claim"``) and ``source`` (a document's name, or a prefix of it) filter
-        the hits, as ``kind:qa`` and ``source:NAME`` in the query do. With ``correct``
+        the hits, as ``kind:qa`` and ``source:NAME`` in the query do; both kinds of
+        filter apply together (``kind="qa"`` on ``kind:claim`` finds nothing). With ``correct``
         false, words the index does not know are searched as typed (for "search
         instead for ..." links). Raises :class:`QueryError` for an invalid ``limit``,
         ``offset`` or ``kind``.
@@ -153,13 +154,6 @@ class KnowledgeBase:
         if source is not None and not _is_text(source):
             return SearchResults(query=raw, hits=(), total=0)  # no name is such a string
         parsed = parse_query(raw)
-        parsed = ParsedQuery(
-            words=parsed.words,
-            phrases=parsed.phrases,
-            excluded=parsed.excluded,
-            kinds=parsed.kinds + ((kind,) if kind else ()),
-            sources=parsed.sources + ((source,) if source else ()),
-        )
         synonyms = self.synonyms()
         key = (raw, limit, offset, kind, source, correct, self._synonyms[0])
 
@@ -170,7 +164,7 @@ class KnowledgeBase:
                 plan = plan_query(stats, opened.vocabulary, parsed, raw, synonyms,
                                   correct=correct)
                 results = run_search(opened.searcher(), stats, plan, parsed, raw,
-                                     limit=limit, offset=offset)
+                                     limit=limit, offset=offset, kind=kind, source=source)
                 opened.results.put(key, results)
             return results
 

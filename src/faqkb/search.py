@@ -60,15 +60,17 @@ class _Or(wq.Or):  # type: ignore[misc]
 
 
 def run_search(searcher: Any, stats: TermStats, plan: Plan, parsed: ParsedQuery,
-               raw_query: str, *, limit: int, offset: int = 0,
-               budget: float = TIME_BUDGET) -> SearchResults:
+               raw_query: str, *, limit: int, offset: int = 0, kind: str | None = None,
+               source: str | None = None, budget: float = TIME_BUDGET) -> SearchResults:
     """Search ``searcher`` (a Whoosh searcher) following ``plan``; best hits first.
 
     Whoosh picks the best candidates by BM25F (skipping blocks of postings that cannot
     make the cut), and only those are re-ranked; so ``total`` and the per-kind and
     per-source counts are exact when every match was a candidate, and ``total`` is an
     estimate beyond that. Collecting stops after ``budget`` seconds: the results then
-    hold the best of what was found in time, marked ``partial``.
+    hold the best of what was found in time, marked ``partial``. ``kind`` and
+    ``source`` narrow the hits further, on top of any ``kind:``/``source:`` filters
+    in the query.
     """
     query = _positive_query(plan, stats.total)
     if query is None:
@@ -81,7 +83,10 @@ def run_search(searcher: Any, stats: TermStats, plan: Plan, parsed: ParsedQuery,
     wanted |= frozenset(t for phrase in plan.phrases for t in phrase)
     candidates = max(MIN_CANDIDATES, 2 * (offset + limit))
     collector: Any = _Budget(searcher.collector(limit=candidates), budget)
-    allow = _filter_query(parsed)
+    filters = [q for q in (_filter_query(parsed.kinds, parsed.sources),
+                           _filter_query((kind,) if kind else (), (source,) if source else ()))
+               if q is not None]
+    allow = wq.And(filters) if len(filters) > 1 else (filters[0] if filters else None)
     if allow is not None:
         collector = FilterCollector(collector, allow=allow)
     try:
@@ -130,16 +135,19 @@ class _Budget(WrappingCollector):  # type: ignore[misc]
         self.wall_deadline = time.monotonic() + max(budget, WALL_BUDGET)
         self.count = 0
 
-    def collect(self, sub_docnum: int) -> Any:
-        self.count += 1
-        if self.count % _CHECK_EVERY == 1 and (time.thread_time() > self.cpu_deadline
-                                               or time.monotonic() > self.wall_deadline):
-            raise TimeLimit
-        return self.child.collect(sub_docnum)
+    def matches(self) -> Any:
+        # Every match passes here, the ones a filter then rejects too: a filter that
+        # lets little through must not let the search run on unbounded.
+        for sub_docnum in self.child.matches():
+            self.count += 1
+            if self.count % _CHECK_EVERY == 1 and (time.thread_time() > self.cpu_deadline
+                                                   or time.monotonic() > self.wall_deadline):
+                raise TimeLimit
+            yield sub_docnum
 
     def collect_matches(self) -> None:
-        for sub_docnum in self.child.matches():
-            self.collect(sub_docnum)
+        for sub_docnum in self.matches():
+            self.child.collect(sub_docnum)
 
 
 def _estimate(plan: Plan, total: int) -> int:
@@ -205,12 +213,13 @@ def _phrase_query(terms: tuple[str, ...]) -> Any:
     return _Or([wq.Phrase(f, list(terms), boost=FIELD_WEIGHTS[f]) for f in _PHRASE_FIELDS])
 
 
-def _filter_query(parsed: ParsedQuery) -> Any:
+def _filter_query(kinds: Sequence[str], sources: Sequence[str]) -> Any:
+    """Entries of any of ``kinds`` (if any) from any of ``sources`` (names or prefixes)."""
     parts = []
-    if parsed.kinds:
-        parts.append(_Or([wq.Term(KIND, k) for k in parsed.kinds]))
-    if parsed.sources:
-        parts.append(_Or([q for s in parsed.sources
+    if kinds:
+        parts.append(_Or([wq.Term(KIND, k) for k in kinds]))
+    if sources:
+        parts.append(_Or([q for s in sources
                             for q in (wq.Term(SOURCE, s), wq.Prefix(SOURCE, s))]))
     if not parts:
         return None
