@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 
-from faqkb import storage
+from faqkb import IndexBuildError, storage
 from faqkb.cli import DEFAULT_THREADS, cli
 
 
@@ -106,6 +106,37 @@ def test_a_port_in_use_is_a_clear_error(runner: CliRunner, kb_dir: Path,
     gc.collect()
     assert result.exit_code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.output
+
+
+def test_serve_answers_from_the_index_it_has_when_it_cannot_rebuild_it(
+        runner: CliRunner, kb_dir: Path, tmp_path: Path, fake_waitress: type[FakeServer],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    index = ["--kb", str(kb_dir), "--index-dir", str(tmp_path / "index")]
+    assert runner.invoke(cli, ["build", *index]).exit_code == 0
+    (kb_dir / "new.txt").write_text("News\n\nWhat is new?\n\nNothing much.\n", encoding="utf-8")
+
+    def read_only(*args: object) -> None:
+        raise IndexBuildError("cannot create /srv/index/gen-2: Read-only file system")
+
+    monkeypatch.setattr("faqkb.kb.build_generation", read_only)
+    result = runner.invoke(cli, ["serve", *index])
+    assert result.exit_code == 0, result.output
+    assert "Read-only file system; serving the index as it is" in result.output
+    assert "Serving 2 documents" in result.output
+    assert "Listening on http://127.0.0.1:8000/" in result.output
+
+
+def test_serve_without_any_index_it_can_build_is_a_clear_error(
+        runner: CliRunner, kb_dir: Path, tmp_path: Path, fake_waitress: type[FakeServer],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def read_only(*args: object) -> None:
+        raise IndexBuildError("cannot create /srv/index/gen-1: Read-only file system")
+
+    monkeypatch.setattr("faqkb.kb.build_generation", read_only)
+    result = runner.invoke(cli, ["serve", "--kb", str(kb_dir),
+                                 "--index-dir", str(tmp_path / "index")])
+    assert result.exit_code == 1
+    assert "Read-only file system" in result.output and "Listening" not in result.output
 
 
 def test_a_missing_knowledge_base_is_a_clear_error(runner: CliRunner, tmp_path: Path) -> None:

@@ -18,9 +18,10 @@ from typing import Any, TypeVar
 
 import click
 
+from faqkb import storage
 from faqkb.builder import available_cores
 from faqkb.documents import discover, read_document
-from faqkb.errors import DocumentError, FaqkbError
+from faqkb.errors import DocumentError, FaqkbError, IndexBuildError
 from faqkb.extract import extract_entries
 from faqkb.kb import KnowledgeBase, default_kb_dir
 from faqkb.models import Hit
@@ -207,8 +208,14 @@ def serve(kb_dir: str | None, index_dir: str | None, host: str, port: int,
 
     with _user_errors():
         kb = KnowledgeBase(kb_dir, index_dir)
-        with _ProgressBar("Extracting") as progress:
-            report = kb.build(progress=progress, jobs=available_cores())
+        try:
+            with _ProgressBar("Extracting") as progress:
+                report = kb.build(progress=progress, jobs=available_cores())
+        except IndexBuildError as exc:
+            if storage.current_generation(kb.index_dir) is None:
+                raise
+            click.echo(f"warning: {exc}; serving the index as it is", err=True)
+            report = kb.report()
         app = create_app({"FAQKB_KB_DIR": kb.kb_dir, "FAQKB_INDEX_DIR": kb.index_dir})
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
