@@ -15,6 +15,7 @@ import pytest
 
 from faqkb import IndexBuildError, KnowledgeBase, storage
 from faqkb import kb as faqkb_kb
+from faqkb.locking import build_lock
 
 BENCHMARKS = Path(__file__).resolve().parent / "benchmarks"
 
@@ -114,6 +115,48 @@ def test_a_stale_index_keeps_answering_when_it_cannot_be_rebuilt(
     assert "Read-only file system; searching the index as it is" in caplog.text
 
 
+def test_a_damaged_index_is_built_afresh_rather_than_updated(kb: KnowledgeBase,
+                                                             kb_dir: Path) -> None:
+    kb.build()
+    kb.close()
+    os.truncate(segment_file(current(kb)), 100)
+    (kb_dir / "new.txt").write_text("News\n\nWhat is new?\n\nNothing much.\n", encoding="utf-8")
+    fresh = KnowledgeBase(kb_dir, kb.index_dir)
+    assert fresh.build().mode == "full"
+    assert hits(fresh, "new") and hits(fresh)
+
+
+def test_an_update_that_fails_falls_back_to_a_full_build(
+        kb: KnowledgeBase, kb_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    before = hits(kb)
+
+    def broken(*args: object) -> None:
+        raise ValueError("unexpected segment")
+
+    monkeypatch.setattr("faqkb.builder.update_index", broken)
+    (kb_dir / "new.txt").write_text("News\n\nWhat is new?\n\nNothing much.\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="faqkb"):
+        assert kb.build().mode == "full"
+    assert "building it afresh" in caplog.text
+    assert hits(kb) == before and hits(kb, "new")
+
+
+def test_a_search_does_not_wait_for_a_build_in_progress(kb: KnowledgeBase,
+                                                        kb_dir: Path) -> None:
+    before = hits(kb)
+    (kb_dir / "new.txt").write_text("News\n\nWhat is new?\n\nNothing much.\n", encoding="utf-8")
+    reader = KnowledgeBase(kb_dir, kb.index_dir, check_interval=0)
+    answered: list[list[str]] = []
+    with build_lock(kb.index_dir):  # a long build, in this process or another
+        searcher = threading.Thread(target=lambda: answered.append(hits(reader)))
+        searcher.start()
+        searcher.join(timeout=30)
+        assert not searcher.is_alive(), "the search waited for the build"
+    assert answered == [before]  # the index in service answered meanwhile
+    assert hits(reader, "new")  # and once the build lock is free, the search refreshes it
+
+
 def test_a_killed_build_leaves_the_previous_index_serving(generated_kb: Path,
                                                           tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
@@ -140,7 +183,9 @@ def test_a_killed_build_leaves_the_previous_index_serving(generated_kb: Path,
             serving = current(kb)
     assert kills >= 2
     assert KnowledgeBase(generated_kb, index_dir).build(force=True).mode == "full"
-    assert len([p for p in index_dir.iterdir() if p.name.startswith("gen-")]) == 2
+    live = [p for p in index_dir.iterdir()
+            if p.name.startswith("gen-") and not (p / storage.RETIRED).exists()]
+    assert len(live) == 2  # the killed builds' generations are gone, none was put in service
     assert hits(KnowledgeBase(generated_kb, index_dir), "taifloulbam") == before
 
 

@@ -11,6 +11,7 @@ import pytest
 import faqkb
 from faqkb import IndexBuildError, KnowledgeBase, KnowledgeBaseError, storage
 from faqkb.kb import default_kb_dir
+from faqkb.opened import open_generation
 
 
 def generation(kb: KnowledgeBase) -> str:
@@ -76,10 +77,83 @@ def test_a_change_of_extractor_code_makes_the_index_stale(kb: KnowledgeBase,
     assert not kb.is_fresh()
 
 
-def test_a_rebuild_swaps_generations_and_keeps_only_the_last_two(kb: KnowledgeBase) -> None:
+def live_generations(index_dir: Path) -> list[str]:
+    """The generations not yet retired: the one in service and the one before."""
+    return sorted(p.name for p in index_dir.iterdir()
+                  if p.name.startswith("gen-") and not (p / storage.RETIRED).exists())
+
+
+def test_a_rebuild_swaps_generations_and_keeps_the_last_two_live(kb: KnowledgeBase) -> None:
     names = [generation(kb) for _ in range(4) if kb.build(force=True)]
-    kept = sorted(p.name for p in kb.index_dir.iterdir() if p.name.startswith("gen-"))
-    assert len(set(names)) == 4 and kept == sorted(names[-2:])
+    assert len(set(names)) == 4 and live_generations(kb.index_dir) == sorted(names[-2:])
+
+
+def test_a_retired_generation_stays_readable_for_a_grace_period_then_goes(
+        kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    kb.build()
+    first = storage.current_generation(kb.index_dir)
+    assert first is not None
+    # Another process read CURRENT just before two builds replaced it, and opens it now.
+    kb.build(force=True)
+    kb.build(force=True)
+    late_reader = KnowledgeBase(kb.kb_dir, kb.index_dir)
+    assert open_generation(first).searcher().document(kind="qa") is not None
+    assert late_reader.search("towel")
+    monkeypatch.setattr(storage, "RETIRED_GRACE", 0.0)
+    kb.build(force=True)
+    assert not first.exists()
+
+
+def test_an_update_leaves_the_files_of_the_generation_it_replaces_untouched(
+        kb: KnowledgeBase, kb_dir: Path) -> None:
+    kb.build()
+    before = storage.current_generation(kb.index_dir)
+    assert before is not None
+    snapshot = {p.name: p.read_bytes() for p in before.iterdir() if p.is_file()}
+    (kb_dir / "parking.txt").write_text(
+        "Parking\n\nWhere can I park?\n\nThe clinic has free parking behind the building.\n",
+        encoding="utf-8")
+    assert kb.build().mode == "update"
+    assert {p.name: p.read_bytes() for p in before.iterdir() if p.is_file()} == snapshot
+
+
+def test_a_generation_that_cannot_be_put_in_service_is_removed(
+        kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    kb.build()
+    before = live_generations(kb.index_dir)
+
+    def full_disk(path: Path, text: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(storage, "_write_atomic", full_disk)
+    with pytest.raises(IndexBuildError, match="No space left"):
+        kb.build(force=True)
+    assert live_generations(kb.index_dir) == before
+
+
+def test_touched_files_are_remembered_so_the_next_check_hashes_nothing(
+        kb: KnowledgeBase, kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kb.build()
+    os.utime(kb_dir / "clinic-faq.txt", ns=(1, 1))
+    assert kb.is_fresh()
+    hashed: list[Path] = []
+    real_hash = storage.file_hash
+    monkeypatch.setattr(storage, "file_hash", lambda path: hashed.append(path) or real_hash(path))
+    assert kb.is_fresh()
+    assert hashed == []
+    assert kb.build().rebuilt is False
+
+
+def test_a_file_changed_after_it_was_touched_is_still_a_change(kb: KnowledgeBase,
+                                                               kb_dir: Path) -> None:
+    kb.build()
+    path = kb_dir / "clinic-faq.txt"
+    os.utime(path, ns=(1, 1))
+    assert kb.is_fresh()
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("towel", "mat!!"), encoding="utf-8")  # the same size
+    os.utime(path, ns=(2, 2))
+    assert not kb.is_fresh()
 
 
 def test_a_build_that_fails_leaves_the_previous_index_serving(

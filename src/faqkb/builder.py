@@ -3,7 +3,8 @@
 - :func:`build_generation` decides. An *update* copies the generation in service
   (hard links, see :func:`faqkb.storage.clone_generation`) and re-indexes only the
   documents added, changed or removed since; it is chosen when the extractor is the
-  same and the changes are few. Otherwise a *full build* reads every document.
+  same, the changes are few and the generation's files are whole. Otherwise (or
+  when the update fails on a damaged index) a *full build* reads every document.
 - A full build of a large knowledge base can run in worker processes (``jobs``; the
   ``faqkb build`` command uses one per core, the library one unless asked: starting
   processes behind a caller's back would surprise a script), each reading and
@@ -18,6 +19,7 @@ service: :func:`faqkb.storage.commit_generation` puts it there.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -43,6 +45,7 @@ from faqkb.models import Entry
 from faqkb.storage import FileRecord, Manifest
 
 Progress = Callable[[int, int, str], None]
+_log = logging.getLogger("faqkb")
 
 # Below this many bytes of documents, one process builds faster than several.
 PARALLEL_MIN_BYTES = 2 * 2**20
@@ -75,14 +78,23 @@ def build_generation(kb_dir: Path, index_dir: Path, current: Path | None,
     if current is not None and previous is not None and _updatable(current, previous):
         changes = storage.find_changes(previous, kb_dir, states)
         if len(changes) <= max(UPDATE_MAX_DOCUMENTS, UPDATE_MAX_SHARE * len(states)):
-            return _update(kb_dir, index_dir, current, previous, changes, states, notes,
-                           progress)
+            try:
+                return _update(kb_dir, index_dir, current, previous, changes, states, notes,
+                               progress)
+            except Exception as exc:  # noqa: BLE001 - whatever failed, a full build may not
+                _log.warning("updating the index in %s failed (%s: %s); building it afresh",
+                             current, type(exc).__name__, exc)
     return _full(kb_dir, index_dir, states, notes, progress, jobs)
 
 
 def _updatable(current: Path, previous: Manifest) -> bool:
-    return previous.code == storage.code_fingerprint() \
-        and segment_count(current) < UPDATE_MAX_SEGMENTS
+    """True when ``current`` can be updated: same extractor, few segments, files whole."""
+    if previous.code != storage.code_fingerprint() or storage.damage(current, previous):
+        return False
+    try:
+        return segment_count(current) < UPDATE_MAX_SEGMENTS
+    except Exception:  # noqa: BLE001 - an index Whoosh cannot open is rebuilt, not updated
+        return False
 
 
 def _full(kb_dir: Path, index_dir: Path, states: list[FileState], notes: tuple[str, ...],

@@ -10,6 +10,7 @@ once per thread, and picks up a newer index built by another process.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -21,8 +22,9 @@ from typing import TypeVar
 from faqkb import storage
 from faqkb.builder import build_generation
 from faqkb.documents import read_document
-from faqkb.errors import IndexBuildError, KnowledgeBaseError, QueryError
+from faqkb.errors import FaqkbError, IndexBuildError, KnowledgeBaseError, QueryError
 from faqkb.index import stored_entry
+from faqkb.locking import build_lock, try_build_lock
 from faqkb.models import KINDS, BuildReport, Document, Entry, SearchResults
 from faqkb.opened import DAMAGE, DamagedIndex, Opened, open_generation
 from faqkb.plan import plan_query
@@ -96,7 +98,8 @@ class KnowledgeBase:
         """True when an index exists and matches the documents and the extractor."""
         generation = storage.current_generation(self.index_dir)
         manifest = storage.read_manifest(generation) if generation else None
-        return manifest is not None and storage.is_fresh(manifest, self.kb_dir)
+        return generation is not None and manifest is not None \
+            and self._matches(generation, manifest)
 
     def build(self, *, force: bool = False, progress: Progress | None = None,
               jobs: int = 1) -> BuildReport:
@@ -108,24 +111,61 @@ class KnowledgeBase:
         for more than one must guard its entry point with ``if __name__ ==
         "__main__":``, as :mod:`multiprocessing` requires).
         ``progress(done, total, name)`` is called as documents are extracted.
+        One build runs at a time in an index folder; another waits for it.
         Raises :class:`KnowledgeBaseError` when the folder is missing and
         :class:`IndexBuildError` when the index cannot be written.
         """
         started = time.perf_counter()
-        with self._lock, storage.build_lock(self.index_dir):
-            current = storage.current_generation(self.index_dir)
-            manifest = storage.read_manifest(current) if current else None
-            if not force and manifest is not None and storage.is_fresh(manifest, self.kb_dir):
-                return _report(manifest, self.index_dir, "none", 0, started)
-            try:
-                built = build_generation(self.kb_dir, self.index_dir, current,
-                                         None if force else manifest, progress, jobs)
-                storage.commit_generation(self.index_dir, built.generation, built.manifest)
-            except OSError as exc:
-                raise IndexBuildError(f"cannot write the index in {self.index_dir}: "
-                                      f"{exc.strerror or exc}") from None
+        with build_lock(self.index_dir):
+            return self._build(force, progress, jobs, started)
+
+    def report(self) -> BuildReport:
+        """What the index in service holds, without building anything.
+
+        Raises :class:`IndexBuildError` when there is no index.
+        """
+        generation = storage.current_generation(self.index_dir)
+        manifest = storage.read_manifest(generation) if generation else None
+        if manifest is None:
+            raise IndexBuildError(f"no index in {self.index_dir}: run `faqkb build`")
+        return _report(manifest, self.index_dir, "none", 0, time.perf_counter())
+
+    def _build(self, force: bool, progress: Progress | None, jobs: int,
+               started: float) -> BuildReport:
+        """:meth:`build`, the build lock held."""
+        current = storage.current_generation(self.index_dir)
+        manifest = storage.read_manifest(current) if current else None
+        if not force and current and manifest and self._matches(current, manifest):
             self._checked_at = time.monotonic()
+            return _report(manifest, self.index_dir, "none", 0, started)
+        try:
+            built = build_generation(self.kb_dir, self.index_dir, current,
+                                     None if force else manifest, progress, jobs)
+            try:
+                storage.commit_generation(self.index_dir, built.generation, built.manifest)
+            except BaseException:
+                if storage.current_generation(self.index_dir) != built.generation:
+                    storage.discard_generation(built.generation)
+                raise
+        except OSError as exc:
+            raise IndexBuildError(f"cannot write the index in {self.index_dir}: "
+                                  f"{exc.strerror or exc}") from None
+        self._checked_at = time.monotonic()
         return _report(built.manifest, self.index_dir, built.mode, built.reindexed, started)
+
+    def _matches(self, generation: Path, manifest: storage.Manifest) -> bool:
+        """True when ``manifest`` describes today's documents and extractor. Files only
+        touched (same bytes, new mtime) are noted in it, so they are not hashed again."""
+        if manifest.code != storage.code_fingerprint():
+            return False
+        changes = storage.find_changes(manifest, self.kb_dir)
+        if changes.touched and not changes:
+            # Best effort: another build at work, or a read-only index, can do without.
+            with contextlib.suppress(FaqkbError, OSError), \
+                    try_build_lock(self.index_dir) as held:
+                if held and storage.current_generation(self.index_dir) == generation:
+                    storage.remember_mtimes(generation, manifest, changes.touched)
+        return not changes
 
     # -- reading ------------------------------------------------------------------
 
@@ -239,21 +279,30 @@ class KnowledgeBase:
         if self.auto_build and now - self._checked_at >= self.check_interval:
             self._checked_at = now
             if not self.is_fresh():
-                try:
-                    self.build()
-                except IndexBuildError as exc:
-                    if storage.current_generation(self.index_dir) is None:
-                        raise
-                    _log.warning("%s; searching the index as it is", exc)
+                self._refresh()
         generation = storage.current_generation(self.index_dir)
         if generation is None:
             if not self.auto_build:
                 raise IndexBuildError(f"no index in {self.index_dir}: run `faqkb build`")
-            self.build(force=True)
+            self.build()  # waits for a build in progress, and does nothing after it
             generation = storage.current_generation(self.index_dir)
             if generation is None:
                 raise IndexBuildError(f"no index in {self.index_dir}")
         return generation
+
+    def _refresh(self) -> None:
+        """Bring a stale index up to date, unless another build (of this process or
+        another) is at it: then the index in service answers until that build is done.
+        A refresh that fails leaves the index in service answering, with a warning."""
+        started = time.perf_counter()
+        try:
+            with try_build_lock(self.index_dir) as held:
+                if held:
+                    self._build(False, None, 1, started)
+        except IndexBuildError as exc:
+            if storage.current_generation(self.index_dir) is None:
+                raise
+            _log.warning("%s; searching the index as it is", exc)
 
     def _open(self, *, enter: bool = False) -> Opened:
         """The generation in service, opened; with ``enter``, entered by the caller (who

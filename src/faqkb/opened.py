@@ -26,15 +26,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from whoosh.index import EmptyIndexError
+
 from faqkb import storage
 from faqkb.index import TermStats, open_index, open_searcher, open_term_counts, open_vocabulary
 from faqkb.models import SearchResults
 from faqkb.spelling import Vocabulary
 
-# What Whoosh raises reading files that were truncated, overwritten or removed.
+# What Whoosh raises reading files that were truncated, overwritten or removed
+# (EmptyIndexError: the table of contents is gone, as when the generation was).
 DAMAGE: tuple[type[BaseException], ...] = (
     OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError,
-    json.JSONDecodeError,
+    json.JSONDecodeError, EmptyIndexError,
 )
 
 

@@ -16,6 +16,7 @@ the word's length: a short word is too easily turned into another real word.
 from __future__ import annotations
 
 import bisect
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -102,9 +103,18 @@ class Vocabulary:
         return cls(counts)
 
     def save(self, path: Path) -> None:
-        """Write the vocabulary, one ``word<TAB>count`` line a word."""
-        path.write_text("".join(f"{w}\t{self.counts[w]}\n" for w in self._sorted),
-                        encoding="utf-8")
+        """Write the vocabulary, one ``word<TAB>count`` line a word.
+
+        The file is replaced, never rewritten in place: an index update starts from
+        hard links to the files of the generation in service, which must not change.
+        """
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            temporary.write_text("".join(f"{w}\t{self.counts[w]}\n" for w in self._sorted),
+                                 encoding="utf-8")
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
 
     def __len__(self) -> int:
         return len(self.counts)

@@ -6,7 +6,8 @@ holds *generations*::
     <index dir>/
         CURRENT          the name of the generation in service, replaced atomically
         build.lock       held while a build runs
-        gen-<n>-<pid>/   a complete Whoosh index plus manifest.json
+        gen-<n>-<pid>/   a complete Whoosh index plus manifest.json (and, once
+                         out of service, a ``retired`` file: it goes soon after)
 
 A build writes a new generation beside the one in service and then swaps
 ``CURRENT``: readers see the old index or the new one, never a mix, and a build
@@ -27,7 +28,6 @@ import re
 import shutil
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -38,7 +38,8 @@ from faqkb.errors import IndexBuildError
 
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
-LOCK = "build.lock"
+RETIRED = "retired"  # in a generation out of service: since when (its mtime)
+RETIRED_GRACE = 60.0  # seconds a generation out of service is kept for late readers
 FORMAT = 2
 _GENERATION = re.compile(r"^gen-(\d+)-\d+$")
 _PACKAGE = Path(__file__).resolve().parent
@@ -121,11 +122,16 @@ class Manifest:
 
 @dataclass(frozen=True, slots=True)
 class Changes:
-    """Document files added, changed and removed since a manifest was written."""
+    """Document files added, changed and removed since a manifest was written.
+
+    ``touched`` files have a new mtime but the same bytes: they are not changes (and
+    count for neither truth nor length), but their new state can be remembered.
+    """
 
     added: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
+    touched: tuple[FileState, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.added or self.changed or self.removed)
@@ -202,19 +208,34 @@ def find_changes(manifest: Manifest, kb_dir: Path,
     root = kb_dir.resolve()
     added: list[str] = []
     changed: list[str] = []
+    touched: list[FileState] = []
     for state in states:
         record = known.pop(state.name, None)
         if record is None:
             added.append(state.name)
-        elif state.size != record.size or (state.mtime_ns != record.mtime_ns
-                                           and file_hash(root / state.name) != record.sha256):
+        elif state.size != record.size:
             changed.append(state.name)
-    return Changes(tuple(added), tuple(changed), tuple(sorted(known)))
+        elif state.mtime_ns != record.mtime_ns:
+            # The state was taken before hashing: a write after it shows as a new mtime.
+            if file_hash(root / state.name) == record.sha256:
+                touched.append(state)
+            else:
+                changed.append(state.name)
+    return Changes(tuple(added), tuple(changed), tuple(sorted(known)), tuple(touched))
 
 
 def is_fresh(manifest: Manifest, kb_dir: Path) -> bool:
     """True when ``manifest`` describes the documents now in ``kb_dir`` and today's code."""
     return manifest.code == code_fingerprint() and not find_changes(manifest, kb_dir)
+
+
+def remember_mtimes(generation: Path, manifest: Manifest,
+                    touched: tuple[FileState, ...]) -> None:
+    """Record in ``generation``'s manifest the new mtimes of files touched but not
+    changed, so that the next freshness check need not hash them again."""
+    stamps = {state.name: state.mtime_ns for state in touched}
+    files = tuple(replace(f, mtime_ns=stamps.get(f.name, f.mtime_ns)) for f in manifest.files)
+    _write_atomic(generation / MANIFEST, replace(manifest, files=files).to_json())
 
 
 def file_hash(path: Path) -> str:
@@ -248,22 +269,6 @@ def clone_generation(index_dir: Path, source: Path) -> Path:
     return target
 
 
-@contextlib.contextmanager
-def build_lock(index_dir: Path, timeout: float = 600.0) -> Iterator[None]:
-    """Hold the index folder's build lock; another build waits for it (up to ``timeout``)."""
-    _make_dirs(index_dir)
-    path = index_dir / LOCK
-    try:
-        handle = path.open("a+b")
-    except OSError as exc:
-        raise IndexBuildError(f"cannot lock the index folder {index_dir}: {exc.strerror}") from None
-    try:
-        _acquire(handle, timeout, index_dir)
-        yield
-    finally:
-        handle.close()  # closing the file releases the lock
-
-
 def new_generation(index_dir: Path) -> Path:
     """A new, empty generation folder (not yet in service)."""
     numbers = [int(m.group(1)) for p in _entries(index_dir) if (m := _GENERATION.match(p.name))]
@@ -276,7 +281,12 @@ def new_generation(index_dir: Path) -> Path:
 
 
 def commit_generation(index_dir: Path, generation: Path, manifest: Manifest) -> None:
-    """Write the manifest, put ``generation`` in service, and drop generations before the last."""
+    """Write the manifest, put ``generation`` in service, and clear out old generations.
+
+    The generation replaced stays, as do the ones before it for RETIRED_GRACE seconds
+    after they left service: a reader in another process may have read ``CURRENT``
+    just before it changed, and still be opening what it named.
+    """
     previous = current_generation(index_dir)
     try:
         files = tuple(sorted((p.name, p.stat().st_size) for p in generation.iterdir()
@@ -286,10 +296,22 @@ def commit_generation(index_dir: Path, generation: Path, manifest: Manifest) -> 
         _write_atomic(index_dir / CURRENT, generation.name + "\n")
     except OSError as exc:
         raise IndexBuildError(f"cannot store the index in {index_dir}: {exc.strerror}") from None
-    # The previous generation stays for readers that still have it open.
     keep = {generation.name, previous.name if previous else ""}
+    now = time.time()
     for path in _entries(index_dir):
-        if _GENERATION.match(path.name) and path.name not in keep:
+        if not _GENERATION.match(path.name) or path.name in keep:
+            continue
+        if not (path / MANIFEST).exists():  # never in service: a build that was killed
+            shutil.rmtree(path, ignore_errors=True)
+            continue
+        marker = path / RETIRED
+        try:
+            retired_at = marker.stat().st_mtime
+        except OSError:
+            with contextlib.suppress(OSError):
+                marker.touch()
+            continue
+        if now - retired_at >= RETIRED_GRACE:
             shutil.rmtree(path, ignore_errors=True)
 
 
@@ -333,7 +355,7 @@ def _write_atomic(path: Path, text: str) -> None:
         handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    _replace(temporary, path)
     with contextlib.suppress(OSError):
         directory = os.open(path.parent, os.O_RDONLY)
         try:
@@ -342,30 +364,17 @@ def _write_atomic(path: Path, text: str) -> None:
             os.close(directory)
 
 
-def _acquire(handle: Any, timeout: float, index_dir: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
+def _replace(source: Path, target: Path) -> None:
+    """``os.replace``, retried for a moment where the target is open in another process
+    (Windows refuses to replace a file that a reader holds open)."""
+    attempts = 20 if os.name == "nt" else 1
+    for attempt in range(attempts):
         try:
-            _try_lock(handle)
+            os.replace(source, target)
             return
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                raise IndexBuildError(
-                    f"another build of {index_dir} is still running after {timeout:.0f} s"
-                ) from None
+        except PermissionError:
+            if attempt == attempts - 1:
+                with contextlib.suppress(OSError):
+                    source.unlink()
+                raise
             time.sleep(0.05)
-
-
-if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-    import msvcrt
-
-    def _try_lock(handle: Any) -> None:
-        try:
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-        except OSError:
-            raise BlockingIOError from None
-else:
-    import fcntl
-
-    def _try_lock(handle: Any) -> None:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
