@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 
-from faqkb import IndexBuildError, storage
+from faqkb import FaqkbError, IndexBuildError, storage
 from faqkb.cli import DEFAULT_THREADS, cli
 
 
@@ -168,3 +168,25 @@ def test_several_worker_processes_serve_and_stop_together(serve: Callable[..., A
     for pid in workers:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="worker processes need fork")
+def test_workers_that_keep_failing_to_start_stop_the_server_with_a_clear_error(
+        monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
+    import waitress
+
+    from faqkb.web import workers
+
+    def broken_app() -> Flask:
+        raise RuntimeError("no knowledge base here")
+
+    monkeypatch.setattr(workers, "START_FAILURES", 3)
+    server = waitress.create_server(Flask(__name__), host="127.0.0.1", port=0)
+    with pytest.raises(FaqkbError, match="keep failing as they start"):
+        workers.run_workers(server, broken_app, 2, 1)
+    assert "RuntimeError: no knowledge base here" in capfd.readouterr().err
+    try:
+        unreaped, _ = os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        unreaped = 0
+    assert unreaped == 0  # every worker that died was waited for

@@ -237,7 +237,8 @@ def serve(kb_dir: str | None, index_dir: str | None, host: str, port: int,
 
         config = {"FAQKB_KB_DIR": kb.kb_dir, "FAQKB_INDEX_DIR": kb.index_dir}
         click.echo(f"{workers} processes, {threads} thread{'' if threads == 1 else 's'} each")
-        run_workers(server, lambda: create_app(config), workers, threads)
+        with _user_errors():
+            run_workers(server, lambda: create_app(config), workers, threads)
     else:
         server.run()
     click.echo("Stopped.")

@@ -6,7 +6,10 @@ worker processes after the socket is bound; the kernel hands each new connection
 one of them. Each worker creates its own app (and knowledge base, index searchers
 and result memory): nothing open is shared across a fork. The parent only supervises:
 it replaces a worker that dies and stops them all on SIGINT or SIGTERM; a worker whose
-parent is killed outright stops by itself.
+parent is killed outright stops by itself. Workers that keep dying as they start
+(an app that cannot be created, say) are restarted ever more slowly, and after
+:data:`START_FAILURES` such deaths in a row the parent gives up with a clear error
+rather than forking in a loop.
 
 POSIX only (it forks); the ``serve`` command falls back to one process elsewhere.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -23,14 +27,23 @@ from typing import Any
 import waitress
 from waitress.server import BaseWSGIServer
 
+from faqkb.errors import FaqkbError
+
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+START_SECONDS = 5.0  # a worker dying sooner than this after its start failed to start
+START_FAILURES = 5  # failed starts in a row before the parent gives up
 
 
 def run_workers(server: Any, make_app: Callable[[], Any], workers: int, threads: int) -> None:
-    """Serve the sockets ``server`` listens on from ``workers`` forked processes."""
+    """Serve the sockets ``server`` listens on from ``workers`` forked processes.
+
+    Raises :class:`FaqkbError` when the workers keep failing as they start.
+    """
     sockets = [d.socket for d in server._map.values() if isinstance(d, BaseWSGIServer)]
-    children: set[int] = set()
+    children: dict[int, float] = {}  # pid: when it started
     stopping = False
+    failures = 0
+    gave_up: FaqkbError | None = None
 
     def stop(signum: int, frame: object) -> None:
         nonlocal stopping
@@ -42,14 +55,22 @@ def run_workers(server: Any, make_app: Callable[[], Any], workers: int, threads:
     try:
         while not stopping:
             while len(children) < workers and not stopping:
-                children.add(_fork(sockets, make_app, threads))
+                children[_fork(sockets, make_app, threads)] = time.monotonic()
             try:
                 pid, _ = os.wait()
             except ChildProcessError:
                 break
             except InterruptedError:
                 continue
-            children.discard(pid)
+            started = children.pop(pid, None)
+            if started is None or stopping:
+                continue
+            failures = failures + 1 if time.monotonic() - started < START_SECONDS else 0
+            if failures >= START_FAILURES:
+                gave_up = FaqkbError(f"the worker processes keep failing as they start "
+                                     f"({failures} in a row); see the messages above")
+                break
+            time.sleep(min(0.1 * 2 ** failures, 5.0) if failures else 0.0)
         for pid in list(children):
             _kill(pid, signal.SIGTERM)
         for pid in list(children):
@@ -61,6 +82,8 @@ def run_workers(server: Any, make_app: Callable[[], Any], workers: int, threads:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         server.close()
+    if gave_up is not None:
+        raise gave_up
 
 
 def _fork(sockets: list[Any], make_app: Callable[[], Any], threads: int) -> int:
@@ -75,8 +98,13 @@ def _fork(sockets: list[Any], make_app: Callable[[], Any], threads: int) -> int:
         worker = waitress.create_server(make_app(), sockets=sockets, threads=threads,
                                         ident="faqkb")
         worker.run()
-    except BaseException:  # noqa: BLE001 - a worker must never return into the parent's code
+    except BaseException as exc:  # noqa: BLE001 - a worker must never return into the parent's code
         status = 1
+        try:
+            print(f"faqkb worker {os.getpid()}: {type(exc).__name__}: {exc}", file=sys.stderr,
+                  flush=True)
+        except BaseException:  # noqa: BLE001, S110 - nowhere left to report it
+            pass
     finally:
         os._exit(status)
 
