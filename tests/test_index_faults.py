@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import pytest
 from faqkb import IndexBuildError, KnowledgeBase, storage
 from faqkb import kb as faqkb_kb
 from faqkb.locking import build_lock
+from faqkb.opened import DAMAGE, open_generation
 
 BENCHMARKS = Path(__file__).resolve().parent / "benchmarks"
 
@@ -110,9 +112,11 @@ def test_a_stale_index_keeps_answering_when_it_cannot_be_rebuilt(
         raise IndexBuildError("cannot create /read-only/index: Read-only file system")
 
     monkeypatch.setattr("faqkb.kb.build_generation", read_only)
+    kb.check_interval = 0
     with caplog.at_level(logging.WARNING, logger="faqkb"):
         assert hits(kb) == before
-    assert "Read-only file system; searching the index as it is" in caplog.text
+        assert hits(kb, "Session") == before  # checked again, failed again: said once
+    assert caplog.text.count("Read-only file system; searching the index as it is") == 1
 
 
 def test_a_damaged_index_is_built_afresh_rather_than_updated(kb: KnowledgeBase,
@@ -155,6 +159,24 @@ def test_a_search_does_not_wait_for_a_build_in_progress(kb: KnowledgeBase,
         assert not searcher.is_alive(), "the search waited for the build"
     assert answered == [before]  # the index in service answered meanwhile
     assert hits(reader, "new")  # and once the build lock is free, the search refreshes it
+
+
+def test_a_generation_removed_under_a_reader_counts_as_damage(kb: KnowledgeBase) -> None:
+    kb.build()
+    opened = open_generation(current(kb))
+    shutil.rmtree(opened.generation)  # by another process, after too long a wait
+    failures: list[BaseException] = []
+
+    def search_in_a_new_thread() -> None:  # a new thread opens its own searcher
+        try:
+            opened.searcher()
+        except BaseException as exc:  # noqa: BLE001 - what it raises is the point
+            failures.append(exc)
+
+    thread = threading.Thread(target=search_in_a_new_thread)
+    thread.start()
+    thread.join()
+    assert len(failures) == 1 and isinstance(failures[0], DAMAGE)
 
 
 def test_a_killed_build_leaves_the_previous_index_serving(generated_kb: Path,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import faqkb
-from faqkb import IndexBuildError, KnowledgeBase, KnowledgeBaseError, storage
+from faqkb import IndexBuildError, KnowledgeBase, KnowledgeBaseError, locking, storage
 from faqkb.kb import default_kb_dir
 from faqkb.opened import open_generation
 
@@ -93,15 +93,53 @@ def test_a_retired_generation_stays_readable_for_a_grace_period_then_goes(
     kb.build()
     first = storage.current_generation(kb.index_dir)
     assert first is not None
-    # Another process read CURRENT just before two builds replaced it, and opens it now.
-    kb.build(force=True)
-    kb.build(force=True)
-    late_reader = KnowledgeBase(kb.kb_dir, kb.index_dir)
+    for _ in range(3):
+        kb.build(force=True)
+    # Another process read CURRENT just before the builds replaced it, and opens it now.
+    assert (first / storage.RETIRED).exists()
     assert open_generation(first).searcher().document(kind="qa") is not None
-    assert late_reader.search("towel")
     monkeypatch.setattr(storage, "RETIRED_GRACE", 0.0)
     kb.build(force=True)
     assert not first.exists()
+
+
+def test_the_generation_of_a_killed_build_goes_at_the_next_build(kb: KnowledgeBase) -> None:
+    kb.build()
+    killed = storage.new_generation(kb.index_dir)  # written in part, never put in service
+    (killed / "_MAIN_1.toc").write_bytes(b"half")
+    kb.build(force=True)
+    assert not killed.exists()
+
+
+def test_a_search_that_read_the_old_pointer_does_not_reopen_the_old_index(
+        kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    kb.build()
+    old = storage.current_generation(kb.index_dir)
+    kb.build(force=True)
+    new = kb.version
+    monkeypatch.setattr(kb, "_ensure_index", lambda: old)  # CURRENT read before the swap
+    assert kb.version == new
+
+
+def test_a_fresh_index_needs_no_lock_to_be_found_fresh(
+        kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    kb.build()
+
+    def read_only(index_dir: Path, timeout: float = 0) -> None:
+        raise IndexBuildError(f"cannot lock the index folder {index_dir}: Permission denied")
+
+    monkeypatch.setattr("faqkb.kb.build_lock", read_only)
+    assert kb.build().mode == "none"
+
+
+def test_a_lock_the_file_system_refuses_is_a_clear_error(
+        kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_locks(handle: object) -> bool:
+        raise OSError(37, "No locks available")
+
+    monkeypatch.setattr(locking, "_try_lock", no_locks)
+    with pytest.raises(IndexBuildError, match="cannot lock the index folder .*No locks"):
+        kb.build()
 
 
 def test_an_update_leaves_the_files_of_the_generation_it_replaces_untouched(
@@ -129,6 +167,19 @@ def test_a_generation_that_cannot_be_put_in_service_is_removed(
     with pytest.raises(IndexBuildError, match="No space left"):
         kb.build(force=True)
     assert live_generations(kb.index_dir) == before
+
+
+def test_a_stray_temporary_file_is_not_carried_into_an_update(kb: KnowledgeBase,
+                                                               kb_dir: Path) -> None:
+    kb.build()
+    before = storage.current_generation(kb.index_dir)
+    assert before is not None
+    (before / ".manifest.json.999.tmp").write_text("{}", encoding="utf-8")  # a killed write
+    (kb_dir / "parking.txt").write_text(
+        "Parking\n\nWhere can I park?\n\nThe clinic has free parking behind the building.\n",
+        encoding="utf-8")
+    assert kb.build().mode == "update"
+    assert not (kb.index_dir / kb.version / ".manifest.json.999.tmp").exists()
 
 
 def test_touched_files_are_remembered_so_the_next_check_hashes_nothing(

@@ -6,6 +6,7 @@ import gc
 import http.client
 import os
 import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -180,13 +181,61 @@ def test_workers_that_keep_failing_to_start_stop_the_server_with_a_clear_error(
     def broken_app() -> Flask:
         raise RuntimeError("no knowledge base here")
 
+    forked: list[int] = []
+    real_fork = workers._fork
+    monkeypatch.setattr(workers, "_fork", lambda *args: forked.append(real_fork(*args))
+                        or forked[-1])
     monkeypatch.setattr(workers, "START_FAILURES", 3)
     server = waitress.create_server(Flask(__name__), host="127.0.0.1", port=0)
     with pytest.raises(FaqkbError, match="keep failing as they start"):
         workers.run_workers(server, broken_app, 2, 1)
     assert "RuntimeError: no knowledge base here" in capfd.readouterr().err
-    try:
-        unreaped, _ = os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        unreaped = 0
-    assert unreaped == 0  # every worker that died was waited for
+    assert len(forked) >= 3
+    for pid in forked:  # every worker is gone and was waited for (a zombie would answer)
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="worker processes need fork")
+def test_workers_serving_keep_the_server_up_while_a_replacement_fails_to_start(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import signal
+    import threading
+
+    import waitress
+
+    from faqkb.web import workers
+
+    broken = tmp_path / "broken"
+
+    def make_app() -> Flask:
+        if broken.exists():
+            raise OSError(24, "Too many open files")
+        app = Flask(__name__)
+        app.add_url_rule("/", "pid", lambda: str(os.getpid()))
+        return app
+
+    monkeypatch.setattr(workers, "START_SECONDS", 0.5)
+    monkeypatch.setattr(workers, "START_FAILURES", 3)
+    monkeypatch.setattr(workers, "MAX_BACKOFF", 0.1)
+    server = waitress.create_server(Flask(__name__), host="127.0.0.1", port=0)
+    url = f"http://127.0.0.1:{server.effective_port}/"
+    answers: list[str] = []
+
+    def trouble() -> None:
+        try:
+            time.sleep(1.5)  # the workers serve
+            broken.touch()  # then replacements cannot start...
+            with urlopen(url, timeout=10) as response:
+                os.kill(int(response.read()), signal.SIGKILL)  # ...and one worker dies
+            time.sleep(2.0)  # many failed starts meanwhile
+            with urlopen(url, timeout=10) as response:
+                answers.append(response.read().decode())
+        finally:
+            os.kill(os.getpid(), signal.SIGTERM)  # stop run_workers
+
+    helper = threading.Thread(target=trouble)
+    helper.start()
+    workers.run_workers(server, make_app, 2, 1)  # returns on SIGTERM, without giving up
+    helper.join()
+    assert len(answers) == 1 and answers[0].isdigit()

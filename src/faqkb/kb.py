@@ -87,6 +87,7 @@ class KnowledgeBase:
         self._lock = threading.RLock()
         self._opened: Opened | None = None
         self._checked_at = float("-inf")
+        self._refresh_failure = ""
         self._synonyms: tuple[tuple[int, int] | None, Synonyms] = (None, Synonyms())
 
     def __repr__(self) -> str:
@@ -116,6 +117,12 @@ class KnowledgeBase:
         :class:`IndexBuildError` when the index cannot be written.
         """
         started = time.perf_counter()
+        if not force:  # a fresh index needs no lock (its folder may be read-only)
+            current = storage.current_generation(self.index_dir)
+            manifest = storage.read_manifest(current) if current else None
+            if current and manifest and self._matches(current, manifest):
+                self._checked_at = time.monotonic()
+                return _report(manifest, self.index_dir, "none", 0, started)
         with build_lock(self.index_dir):
             return self._build(force, progress, jobs, started)
 
@@ -135,7 +142,8 @@ class KnowledgeBase:
         """:meth:`build`, the build lock held."""
         current = storage.current_generation(self.index_dir)
         manifest = storage.read_manifest(current) if current else None
-        if not force and current and manifest and self._matches(current, manifest):
+        if not force and current and manifest \
+                and self._matches(current, manifest, locked=True):
             self._checked_at = time.monotonic()
             return _report(manifest, self.index_dir, "none", 0, started)
         try:
@@ -153,16 +161,19 @@ class KnowledgeBase:
         self._checked_at = time.monotonic()
         return _report(built.manifest, self.index_dir, built.mode, built.reindexed, started)
 
-    def _matches(self, generation: Path, manifest: storage.Manifest) -> bool:
+    def _matches(self, generation: Path, manifest: storage.Manifest, *,
+                 locked: bool = False) -> bool:
         """True when ``manifest`` describes today's documents and extractor. Files only
-        touched (same bytes, new mtime) are noted in it, so they are not hashed again."""
+        touched (same bytes, new mtime) are noted in it, so they are not hashed again;
+        ``locked`` says the caller holds the build lock (it is never taken twice: where
+        file locks are emulated, releasing the inner one would release both)."""
         if manifest.code != storage.code_fingerprint():
             return False
         changes = storage.find_changes(manifest, self.kb_dir)
         if changes.touched and not changes:
             # Best effort: another build at work, or a read-only index, can do without.
-            with contextlib.suppress(FaqkbError, OSError), \
-                    try_build_lock(self.index_dir) as held:
+            with contextlib.ExitStack() as stack, contextlib.suppress(FaqkbError, OSError):
+                held = locked or stack.enter_context(try_build_lock(self.index_dir))
                 if held and storage.current_generation(self.index_dir) == generation:
                     storage.remember_mtimes(generation, manifest, changes.touched)
         return not changes
@@ -302,13 +313,20 @@ class KnowledgeBase:
         except IndexBuildError as exc:
             if storage.current_generation(self.index_dir) is None:
                 raise
-            _log.warning("%s; searching the index as it is", exc)
+            if str(exc) != self._refresh_failure:  # said once, not at every check
+                _log.warning("%s; searching the index as it is", exc)
+            self._refresh_failure = str(exc)
+        else:
+            self._refresh_failure = ""
 
     def _open(self, *, enter: bool = False) -> Opened:
         """The generation in service, opened; with ``enter``, entered by the caller (who
         must leave it), so that it is not closed while the caller uses it."""
         generation = self._ensure_index()
         with self._lock:
+            if self._opened is not None and self._opened.generation != generation:
+                # Another thread may have opened a newer one since CURRENT was read.
+                generation = storage.current_generation(self.index_dir) or generation
             if self._opened is None or self._opened.generation != generation:
                 previous = self._opened
                 self._opened = self._open_or_rebuild(generation)

@@ -28,7 +28,7 @@ def build_lock(index_dir: Path, timeout: float = 600.0) -> Iterator[None]:
     """
     with _open(index_dir) as handle:
         deadline = time.monotonic() + timeout
-        while not _try_lock(handle):
+        while not _take(handle, index_dir):
             if time.monotonic() >= deadline:
                 raise IndexBuildError(
                     f"another build of {index_dir} is still running after {timeout:.0f} s")
@@ -41,7 +41,7 @@ def try_build_lock(index_dir: Path) -> Iterator[bool]:
     """Take the build lock if it is free: yields True when held, False when another
     build holds it (nothing waits). Raises :class:`IndexBuildError` as :func:`build_lock`."""
     with _open(index_dir) as handle:
-        yield _try_lock(handle)
+        yield _take(handle, index_dir)
 
 
 @contextlib.contextmanager
@@ -57,6 +57,15 @@ def _open(index_dir: Path) -> Iterator[IO[bytes]]:
             "choose another with --index-dir or FAQKB_INDEX_DIR") from None
     with handle:  # closing the file releases the lock
         yield handle
+
+
+def _take(handle: IO[bytes], index_dir: Path) -> bool:
+    """Try the lock: True when taken, False when another holds it."""
+    try:
+        return _try_lock(handle)
+    except OSError as exc:  # the lock itself failed (ENOLCK on some network file systems)
+        raise IndexBuildError(f"cannot lock the index folder {index_dir}: "
+                              f"{exc.strerror or exc}") from None
 
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only

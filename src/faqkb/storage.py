@@ -257,7 +257,7 @@ def clone_generation(index_dir: Path, source: Path) -> Path:
     target = new_generation(index_dir)
     try:
         for path in source.iterdir():
-            if path.name == MANIFEST or not path.is_file():
+            if path.name == MANIFEST or path.name.startswith(".") or not path.is_file():
                 continue
             try:
                 os.link(path, target / path.name)

@@ -7,9 +7,10 @@ one of them. Each worker creates its own app (and knowledge base, index searcher
 and result memory): nothing open is shared across a fork. The parent only supervises:
 it replaces a worker that dies and stops them all on SIGINT or SIGTERM; a worker whose
 parent is killed outright stops by itself. Workers that keep dying as they start
-(an app that cannot be created, say) are restarted ever more slowly, and after
-:data:`START_FAILURES` such deaths in a row the parent gives up with a clear error
-rather than forking in a loop.
+(an app that cannot be created, say) are restarted ever more slowly; after
+:data:`START_FAILURES` such deaths in a row (about 10 s of trying), while no worker
+is serving, the parent gives up with a clear error rather than forking in a loop.
+While some workers serve, it keeps replacing the others.
 
 POSIX only (it forks); the ``serve`` command falls back to one process elsewhere.
 """
@@ -31,7 +32,8 @@ from faqkb.errors import FaqkbError
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 START_SECONDS = 5.0  # a worker dying sooner than this after its start failed to start
-START_FAILURES = 5  # failed starts in a row before the parent gives up
+START_FAILURES = 8  # failed starts in a row (none serving) before the parent gives up
+MAX_BACKOFF = 2.0  # seconds between restarts, at most
 
 
 def run_workers(server: Any, make_app: Callable[[], Any], workers: int, threads: int) -> None:
@@ -65,12 +67,14 @@ def run_workers(server: Any, make_app: Callable[[], Any], workers: int, threads:
             started = children.pop(pid, None)
             if started is None or stopping:
                 continue
-            failures = failures + 1 if time.monotonic() - started < START_SECONDS else 0
-            if failures >= START_FAILURES:
+            now = time.monotonic()
+            failures = failures + 1 if now - started < START_SECONDS else 0
+            serving = any(now - since >= START_SECONDS for since in children.values())
+            if failures >= START_FAILURES and not serving:
                 gave_up = FaqkbError(f"the worker processes keep failing as they start "
                                      f"({failures} in a row); see the messages above")
                 break
-            time.sleep(min(0.1 * 2 ** failures, 5.0) if failures else 0.0)
+            time.sleep(min(0.1 * 2 ** failures, MAX_BACKOFF) if failures else 0.0)
         for pid in list(children):
             _kill(pid, signal.SIGTERM)
         for pid in list(children):
