@@ -16,6 +16,7 @@ import pytest
 
 from faqkb import IndexBuildError, KnowledgeBase, storage
 from faqkb import kb as faqkb_kb
+from faqkb.keeper import IndexKeeper
 from faqkb.locking import build_lock
 from faqkb.opened import DAMAGE, open_generation
 
@@ -111,7 +112,7 @@ def test_a_stale_index_keeps_answering_when_it_cannot_be_rebuilt(
     def read_only(*args: object) -> None:
         raise IndexBuildError("cannot create /read-only/index: Read-only file system")
 
-    monkeypatch.setattr("faqkb.kb.build_generation", read_only)
+    monkeypatch.setattr("faqkb.keeper.build_generation", read_only)
     kb.check_interval = 0
     with caplog.at_level(logging.WARNING, logger="faqkb"):
         assert hits(kb) == before
@@ -177,6 +178,16 @@ def test_a_generation_removed_under_a_reader_counts_as_damage(kb: KnowledgeBase)
     thread.start()
     thread.join()
     assert len(failures) == 1 and isinstance(failures[0], DAMAGE)
+
+
+def test_a_damaged_index_another_build_replaced_is_not_rebuilt_again(
+        kb: KnowledgeBase) -> None:
+    kb.build()
+    damaged = current(kb)
+    kb.build(force=True)  # another worker saw the damage first and rebuilt
+    replaced = current(kb)
+    IndexKeeper(kb.kb_dir, kb.index_dir, auto_build=True, check_interval=0).rebuild(damaged)
+    assert current(kb) == replaced
 
 
 def test_a_killed_build_leaves_the_previous_index_serving(generated_kb: Path,

@@ -128,7 +128,7 @@ def test_a_fresh_index_needs_no_lock_to_be_found_fresh(
     def read_only(index_dir: Path, timeout: float = 0) -> None:
         raise IndexBuildError(f"cannot lock the index folder {index_dir}: Permission denied")
 
-    monkeypatch.setattr("faqkb.kb.build_lock", read_only)
+    monkeypatch.setattr("faqkb.keeper.build_lock", read_only)
     assert kb.build().mode == "none"
 
 

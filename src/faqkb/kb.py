@@ -1,8 +1,9 @@
 """The knowledge base as a whole: a ``kb/`` folder, its index, and searching it.
 
-:class:`KnowledgeBase` ties the pieces together. It builds the index when there is
-none or when the documents or the extractor changed (checked on first use and then
-at most every ``check_interval`` seconds), serves searches from a searcher opened
+:class:`KnowledgeBase` ties the pieces together. Through an
+:class:`~faqkb.keeper.IndexKeeper` it builds the index when there is none or when
+the documents or the extractor changed (checked on first use and then at most every
+``check_interval`` seconds); it serves searches from a searcher opened
 once per thread, and picks up a newer index built by another process.
 
 :func:`search` is the one-line entry point over the bundled knowledge base.
@@ -10,21 +11,18 @@ once per thread, and picks up a newer index built by another process.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 from faqkb import storage
-from faqkb.builder import build_generation
 from faqkb.documents import read_document
-from faqkb.errors import FaqkbError, IndexBuildError, KnowledgeBaseError, QueryError
+from faqkb.errors import IndexBuildError, KnowledgeBaseError, QueryError
 from faqkb.index import stored_entry
-from faqkb.locking import build_lock, try_build_lock
+from faqkb.keeper import IndexKeeper, Progress
 from faqkb.models import KINDS, BuildReport, Document, Entry, SearchResults
 from faqkb.opened import DAMAGE, DamagedIndex, Opened, open_generation
 from faqkb.plan import plan_query
@@ -36,7 +34,6 @@ MAX_LIMIT = 1000
 _T = TypeVar("_T")
 _log = logging.getLogger("faqkb")
 _PACKAGE = Path(__file__).resolve().parent
-Progress = Callable[[int, int, str], None]
 
 
 def default_kb_dir() -> Path:
@@ -74,33 +71,56 @@ class KnowledgeBase:
         auto_build: bool = True,
         check_interval: float = 1.0,
     ) -> None:
-        self.kb_dir = Path(kb_dir).expanduser() if kb_dir is not None else default_kb_dir()
+        folder = Path(kb_dir).expanduser() if kb_dir is not None else default_kb_dir()
         env_index = os.environ.get("FAQKB_INDEX_DIR")
         if index_dir is not None:
-            self.index_dir = Path(index_dir).expanduser()
+            index = Path(index_dir).expanduser()
         elif env_index:
-            self.index_dir = Path(env_index).expanduser()
+            index = Path(env_index).expanduser()
         else:
-            self.index_dir = storage.default_index_dir(self.kb_dir)
-        self.auto_build = auto_build
-        self.check_interval = check_interval
+            index = storage.default_index_dir(folder)
+        self._keeper = IndexKeeper(folder, index, auto_build=auto_build,
+                                   check_interval=check_interval)
         self._lock = threading.RLock()
         self._opened: Opened | None = None
-        self._checked_at = float("-inf")
-        self._refresh_failure = ""
         self._synonyms: tuple[tuple[int, int] | None, Synonyms] = (None, Synonyms())
 
     def __repr__(self) -> str:
         return f"KnowledgeBase(kb_dir={str(self.kb_dir)!r}, index_dir={str(self.index_dir)!r})"
 
+    @property
+    def kb_dir(self) -> Path:
+        """The folder of documents."""
+        return self._keeper.kb_dir
+
+    @property
+    def index_dir(self) -> Path:
+        """The folder of the index."""
+        return self._keeper.index_dir
+
+    @property
+    def auto_build(self) -> bool:
+        """Whether the index is built and refreshed on demand."""
+        return self._keeper.auto_build
+
+    @auto_build.setter
+    def auto_build(self, value: bool) -> None:
+        self._keeper.auto_build = value
+
+    @property
+    def check_interval(self) -> float:
+        """Seconds that may pass before the documents are checked again for changes."""
+        return self._keeper.check_interval
+
+    @check_interval.setter
+    def check_interval(self, value: float) -> None:
+        self._keeper.check_interval = value
+
     # -- building -----------------------------------------------------------------
 
     def is_fresh(self) -> bool:
         """True when an index exists and matches the documents and the extractor."""
-        generation = storage.current_generation(self.index_dir)
-        manifest = storage.read_manifest(generation) if generation else None
-        return generation is not None and manifest is not None \
-            and self._matches(generation, manifest)
+        return self._keeper.is_fresh()
 
     def build(self, *, force: bool = False, progress: Progress | None = None,
               jobs: int = 1) -> BuildReport:
@@ -116,67 +136,14 @@ class KnowledgeBase:
         Raises :class:`KnowledgeBaseError` when the folder is missing and
         :class:`IndexBuildError` when the index cannot be written.
         """
-        started = time.perf_counter()
-        if not force:  # a fresh index needs no lock (its folder may be read-only)
-            current = storage.current_generation(self.index_dir)
-            manifest = storage.read_manifest(current) if current else None
-            if current and manifest and self._matches(current, manifest):
-                self._checked_at = time.monotonic()
-                return _report(manifest, self.index_dir, "none", 0, started)
-        with build_lock(self.index_dir):
-            return self._build(force, progress, jobs, started)
+        return self._keeper.build(force=force, progress=progress, jobs=jobs)
 
     def report(self) -> BuildReport:
         """What the index in service holds, without building anything.
 
         Raises :class:`IndexBuildError` when there is no index.
         """
-        generation = storage.current_generation(self.index_dir)
-        manifest = storage.read_manifest(generation) if generation else None
-        if manifest is None:
-            raise IndexBuildError(f"no index in {self.index_dir}: run `faqkb build`")
-        return _report(manifest, self.index_dir, "none", 0, time.perf_counter())
-
-    def _build(self, force: bool, progress: Progress | None, jobs: int,
-               started: float) -> BuildReport:
-        """:meth:`build`, the build lock held."""
-        current = storage.current_generation(self.index_dir)
-        manifest = storage.read_manifest(current) if current else None
-        if not force and current and manifest \
-                and self._matches(current, manifest, locked=True):
-            self._checked_at = time.monotonic()
-            return _report(manifest, self.index_dir, "none", 0, started)
-        try:
-            built = build_generation(self.kb_dir, self.index_dir, current,
-                                     None if force else manifest, progress, jobs)
-            try:
-                storage.commit_generation(self.index_dir, built.generation, built.manifest)
-            except BaseException:
-                if storage.current_generation(self.index_dir) != built.generation:
-                    storage.discard_generation(built.generation)
-                raise
-        except OSError as exc:
-            raise IndexBuildError(f"cannot write the index in {self.index_dir}: "
-                                  f"{exc.strerror or exc}") from None
-        self._checked_at = time.monotonic()
-        return _report(built.manifest, self.index_dir, built.mode, built.reindexed, started)
-
-    def _matches(self, generation: Path, manifest: storage.Manifest, *,
-                 locked: bool = False) -> bool:
-        """True when ``manifest`` describes today's documents and extractor. Files only
-        touched (same bytes, new mtime) are noted in it, so they are not hashed again;
-        ``locked`` says the caller holds the build lock (it is never taken twice: where
-        file locks are emulated, releasing the inner one would release both)."""
-        if manifest.code != storage.code_fingerprint():
-            return False
-        changes = storage.find_changes(manifest, self.kb_dir)
-        if changes.touched and not changes:
-            # Best effort: another build at work, or a read-only index, can do without.
-            with contextlib.ExitStack() as stack, contextlib.suppress(FaqkbError, OSError):
-                held = locked or stack.enter_context(try_build_lock(self.index_dir))
-                if held and storage.current_generation(self.index_dir) == generation:
-                    storage.remember_mtimes(generation, manifest, changes.touched)
-        return not changes
+        return self._keeper.report()
 
     # -- reading ------------------------------------------------------------------
 
@@ -286,38 +253,7 @@ class KnowledgeBase:
     # -- internals ----------------------------------------------------------------
 
     def _ensure_index(self) -> Path:
-        now = time.monotonic()
-        if self.auto_build and now - self._checked_at >= self.check_interval:
-            self._checked_at = now
-            if not self.is_fresh():
-                self._refresh()
-        generation = storage.current_generation(self.index_dir)
-        if generation is None:
-            if not self.auto_build:
-                raise IndexBuildError(f"no index in {self.index_dir}: run `faqkb build`")
-            self.build()  # waits for a build in progress, and does nothing after it
-            generation = storage.current_generation(self.index_dir)
-            if generation is None:
-                raise IndexBuildError(f"no index in {self.index_dir}")
-        return generation
-
-    def _refresh(self) -> None:
-        """Bring a stale index up to date, unless another build (of this process or
-        another) is at it: then the index in service answers until that build is done.
-        A refresh that fails leaves the index in service answering, with a warning."""
-        started = time.perf_counter()
-        try:
-            with try_build_lock(self.index_dir) as held:
-                if held:
-                    self._build(False, None, 1, started)
-        except IndexBuildError as exc:
-            if storage.current_generation(self.index_dir) is None:
-                raise
-            if str(exc) != self._refresh_failure:  # said once, not at every check
-                _log.warning("%s; searching the index as it is", exc)
-            self._refresh_failure = str(exc)
-        else:
-            self._refresh_failure = ""
+        return self._keeper.current()
 
     def _open(self, *, enter: bool = False) -> Opened:
         """The generation in service, opened; with ``enter``, entered by the caller (who
@@ -344,7 +280,7 @@ class KnowledgeBase:
         if not self.auto_build:
             raise IndexBuildError(f"{problem}; run `faqkb build --force`")
         _log.warning("%s; rebuilding it", problem)
-        self.build(force=True)
+        self._keeper.rebuild(generation)
         rebuilt = storage.current_generation(self.index_dir)
         try:
             return open_generation(rebuilt) if rebuilt else open_generation(generation)
@@ -366,7 +302,7 @@ class KnowledgeBase:
                     if not self.auto_build:
                         raise IndexBuildError(f"the index in {opened.generation} is damaged "
                                               f"({exc}); run `faqkb build --force`") from None
-                    self.build(force=True)
+                    self._keeper.rebuild(opened.generation)
                 if self._opened is opened:
                     self._opened = None
                     opened.retire()
@@ -377,21 +313,6 @@ class KnowledgeBase:
                 retry.leave()
         finally:
             opened.leave()
-
-
-def _report(manifest: storage.Manifest, index_dir: Path, mode: str, reindexed: int,
-            started: float) -> BuildReport:
-    return BuildReport(
-        documents=manifest.documents,
-        qa_pairs=manifest.qa_pairs,
-        claims=manifest.claims,
-        warnings=manifest.warnings,
-        rebuilt=mode != "none",
-        index_dir=str(index_dir),
-        seconds=time.perf_counter() - started,
-        mode=mode,
-        reindexed=reindexed,
-    )
 
 
 def _is_text(value: str) -> bool:
