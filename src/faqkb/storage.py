@@ -13,7 +13,8 @@ A build writes a new generation beside the one in service and then swaps
 ``CURRENT``: readers see the old index or the new one, never a mix, and a build
 killed half-way leaves the old one serving. The manifest records what the
 generation was built from (each document's name, size, mtime and SHA-256, and a
-fingerprint of the extractor's code), which is what :func:`is_fresh` compares.
+fingerprint of the extractor's code), which is what :func:`find_changes` and
+:func:`code_fingerprint` are compared with.
 
 No Whoosh here: this module only handles folders and files.
 """
@@ -222,11 +223,6 @@ def find_changes(manifest: Manifest, kb_dir: Path,
             else:
                 changed.append(state.name)
     return Changes(tuple(added), tuple(changed), tuple(sorted(known)), tuple(touched))
-
-
-def is_fresh(manifest: Manifest, kb_dir: Path) -> bool:
-    """True when ``manifest`` describes the documents now in ``kb_dir`` and today's code."""
-    return manifest.code == code_fingerprint() and not find_changes(manifest, kb_dir)
 
 
 def remember_mtimes(generation: Path, manifest: Manifest,
