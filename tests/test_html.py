@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from faqkb.documents import load_documents, read_document
+from faqkb.documents import load_documents
 from faqkb.errors import DocumentError
 from faqkb.models import Block, Document
+from written import read
 
 PAGE = """<!DOCTYPE html>
 <html><head><title>Garden FAQ | Green Fingers</title>
@@ -61,15 +62,6 @@ Beans | May
 
 Compost
 Rotted garden waste."""
-
-def read(tmp_path: Path, name: str, data: str | bytes) -> Document:
-    path = tmp_path / name
-    if isinstance(data, str):
-        path.write_text(data, encoding="utf-8")
-    else:
-        path.write_bytes(data)
-    return read_document(path)
-
 
 def kinds(document: Document) -> list[tuple[str, str]]:
     return [(b.kind, b.text) for b in document.blocks]

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from faqkb.documents import read_document
 from faqkb.errors import DocumentError
-from faqkb.models import Document
+from written import read
 
 MARKDOWN = """---
 title: Pond notes
@@ -42,15 +41,6 @@ Yes, see :func:`~pond.pump.start` and :ref:`the guide <pumps>`.
 .. versionchanged:: 2.0
    Pumps are cheaper now.
 """
-
-
-def read(tmp_path: Path, name: str, data: str | bytes) -> Document:
-    path = tmp_path / name
-    if isinstance(data, str):
-        path.write_text(data, encoding="utf-8")
-    else:
-        path.write_bytes(data)
-    return read_document(path)
 
 
 def test_markdown_text_is_rendered_without_markup(tmp_path: Path) -> None:
