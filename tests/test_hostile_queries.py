@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 import faqkb
 import faqkb.kb
 from faqkb import KnowledgeBase, SearchResults
-from faqkb.query import MAX_QUERY_CHARS, MAX_WORDS, clean_query, parse_query
-from faqkb.search import run_search
+from faqkb.search.query import MAX_QUERY_CHARS, MAX_WORDS, clean_query, parse_query
+from faqkb.search.retrieval import run_search
 from faqkb.web import create_app
 
 BUNDLED_KB = Path(__file__).resolve().parent.parent / "kb"

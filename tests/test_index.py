@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from faqkb.index import ANALYZER, analyze, located_terms
+from faqkb.index.analysis import ANALYZER, analyze, located_terms
 
 TEXTS = [
     "How do I strengthen my lower back for running?",

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from faqkb import IndexBuildError, KnowledgeBase, storage
+from faqkb import IndexBuildError, KnowledgeBase
 from faqkb import kb as faqkb_kb
-from faqkb.keeper import IndexKeeper
-from faqkb.locking import build_lock
-from faqkb.opened import DAMAGE, open_generation
+from faqkb.index import storage
+from faqkb.index.keeper import IndexKeeper
+from faqkb.index.lock import build_lock
+from faqkb.index.opened import DAMAGE, open_generation
 
 BENCHMARKS = Path(__file__).resolve().parent / "benchmarks"
 
@@ -112,7 +113,7 @@ def test_a_stale_index_keeps_answering_when_it_cannot_be_rebuilt(
     def read_only(*args: object) -> None:
         raise IndexBuildError("cannot create /read-only/index: Read-only file system")
 
-    monkeypatch.setattr("faqkb.keeper.build_generation", read_only)
+    monkeypatch.setattr("faqkb.index.keeper.build_generation", read_only)
     kb.check_interval = 0
     with caplog.at_level(logging.WARNING, logger="faqkb"):
         assert hits(kb) == before
@@ -139,7 +140,7 @@ def test_an_update_that_fails_falls_back_to_a_full_build(
     def broken(*args: object) -> None:
         raise ValueError("unexpected segment")
 
-    monkeypatch.setattr("faqkb.builder.update_index", broken)
+    monkeypatch.setattr("faqkb.index.builder.update_index", broken)
     (kb_dir / "new.txt").write_text("News\n\nWhat is new?\n\nNothing much.\n", encoding="utf-8")
     with caplog.at_level(logging.WARNING, logger="faqkb"):
         assert kb.build().mode == "full"

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 import faqkb
-from faqkb import IndexBuildError, KnowledgeBase, KnowledgeBaseError, locking, storage
+from faqkb import IndexBuildError, KnowledgeBase, KnowledgeBaseError
+from faqkb.index import lock as locking
+from faqkb.index import storage
+from faqkb.index.opened import open_generation
 from faqkb.kb import default_kb_dir
-from faqkb.opened import open_generation
 
 
 def generation(kb: KnowledgeBase) -> str:
@@ -128,7 +130,7 @@ def test_a_fresh_index_needs_no_lock_to_be_found_fresh(
     def read_only(index_dir: Path, timeout: float = 0) -> None:
         raise IndexBuildError(f"cannot lock the index folder {index_dir}: Permission denied")
 
-    monkeypatch.setattr("faqkb.keeper.build_lock", read_only)
+    monkeypatch.setattr("faqkb.index.keeper.build_lock", read_only)
     assert kb.build().mode == "none"
 
 
@@ -215,7 +217,7 @@ def test_a_build_that_fails_leaves_the_previous_index_serving(
     def broken(directory: Path, segments: object, words: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("faqkb.builder.commit_segments", broken)
+    monkeypatch.setattr("faqkb.index.builder.commit_segments", broken)
     with pytest.raises(IndexBuildError, match="No space left"):
         kb.build(force=True)
     assert generation(kb) == before
@@ -334,7 +336,7 @@ def test_a_new_extractor_means_a_full_build(kb: KnowledgeBase, kb_dir: Path,
 
 def test_many_updates_are_compacted_by_a_full_build(kb: KnowledgeBase, kb_dir: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("faqkb.builder.UPDATE_MAX_SEGMENTS", 3)
+    monkeypatch.setattr("faqkb.index.builder.UPDATE_MAX_SEGMENTS", 3)
     kb.build()
     modes = []
     for number in range(4):
@@ -372,8 +374,8 @@ def test_a_large_knowledge_base_is_built_by_several_processes(
             f"Page {name}\n\nWhat is the {name} item?\n\nThe {name} item is a thing with "
             f"a long description of towels and water bottles.\n", encoding="utf-8")
     serial = KnowledgeBase(kb_dir, tmp_path / "serial").build()
-    monkeypatch.setattr("faqkb.builder.PARALLEL_MIN_BYTES", 0)  # every core, however small
-    monkeypatch.setattr("faqkb.builder.WRITER_MEMORY_MB", 1)  # spill sorted runs to disk
+    monkeypatch.setattr("faqkb.index.builder.PARALLEL_MIN_BYTES", 0)  # every core, however small
+    monkeypatch.setattr("faqkb.index.builder.WRITER_MEMORY_MB", 1)  # spill sorted runs to disk
     parallel_kb = KnowledgeBase(kb_dir, tmp_path / "parallel")
     parallel = parallel_kb.build(jobs=2)
     assert (parallel.documents, parallel.qa_pairs, parallel.claims) == (

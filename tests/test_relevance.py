@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from faqkb import KnowledgeBase
-from faqkb.ranking import NO_CLOSE_MATCH_COVERAGE
+from faqkb.search.ranking import NO_CLOSE_MATCH_COVERAGE
 from judged import BUNDLED_KB, JudgedQuery, load_queries, mean_ndcg
 
 # The level reached when the judged queries were written (0.79); a change that loses

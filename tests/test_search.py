@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from faqkb import KnowledgeBase, QueryError
-from faqkb.query import parse_query
-from faqkb.snippets import make_snippet
+from faqkb.search.query import parse_query
+from faqkb.search.snippets import make_snippet
 
 HOSTILE_QUERIES = [
     "", " ", "?", "??", "*", "**", '"', '""', '"unclosed phrase', "'", "(", ")", "[", "]",

@@ -17,8 +17,9 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 
-from faqkb import FaqkbError, IndexBuildError, storage
+from faqkb import FaqkbError, IndexBuildError
 from faqkb.cli import DEFAULT_THREADS, cli
+from faqkb.index import storage
 
 
 class FakeServer:
@@ -119,7 +120,7 @@ def test_serve_answers_from_the_index_it_has_when_it_cannot_rebuild_it(
     def read_only(*args: object) -> None:
         raise IndexBuildError("cannot create /srv/index/gen-2: Read-only file system")
 
-    monkeypatch.setattr("faqkb.keeper.build_generation", read_only)
+    monkeypatch.setattr("faqkb.index.keeper.build_generation", read_only)
     result = runner.invoke(cli, ["serve", *index])
     assert result.exit_code == 0, result.output
     assert "Read-only file system; serving the index as it is" in result.output
@@ -133,7 +134,7 @@ def test_serve_without_any_index_it_can_build_is_a_clear_error(
     def read_only(*args: object) -> None:
         raise IndexBuildError("cannot create /srv/index/gen-1: Read-only file system")
 
-    monkeypatch.setattr("faqkb.keeper.build_generation", read_only)
+    monkeypatch.setattr("faqkb.index.keeper.build_generation", read_only)
     result = runner.invoke(cli, ["serve", "--kb", str(kb_dir),
                                  "--index-dir", str(tmp_path / "index")])
     assert result.exit_code == 1

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from faqkb import KnowledgeBase
-from faqkb.spelling import Vocabulary, allowed_distance, best_correction, edit_distance
+from faqkb.index.vocabulary import Vocabulary
+from faqkb.search.spelling import allowed_distance, best_correction, edit_distance
 
 
 @pytest.mark.parametrize("a, b, distance", [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from faqkb.models import Entry
-from faqkb.suggest import Suggester, fold_words
+from faqkb.search.suggest import Suggester, fold_words
 
 
 def pair(entry_id: str, *questions: str) -> Entry:

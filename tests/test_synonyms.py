@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from faqkb import KnowledgeBase
-from faqkb.index import analyze
-from faqkb.synonyms import Synonyms
+from faqkb.index.analysis import analyze
+from faqkb.search.synonyms import Synonyms
 
 RULES = """\
 # equivalent words

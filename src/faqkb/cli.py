@@ -18,11 +18,11 @@ from typing import Any, TypeVar
 
 import click
 
-from faqkb import storage
-from faqkb.builder import available_cores
 from faqkb.documents import discover, read_document
 from faqkb.errors import DocumentError, FaqkbError, IndexBuildError
 from faqkb.extract import extract_entries
+from faqkb.index import storage
+from faqkb.index.builder import available_cores
 from faqkb.kb import KnowledgeBase, default_kb_dir
 from faqkb.models import Hit
 

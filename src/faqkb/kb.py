@@ -1,7 +1,7 @@
 """The knowledge base as a whole: a ``kb/`` folder, its index, and searching it.
 
 :class:`KnowledgeBase` ties the pieces together. Through an
-:class:`~faqkb.keeper.IndexKeeper` it builds the index when there is none or when
+:class:`~faqkb.index.keeper.IndexKeeper` it builds the index when there is none or when
 the documents or the extractor changed (checked on first use and then at most every
 ``check_interval`` seconds); it serves searches from a searcher opened
 once per thread, and picks up a newer index built by another process.
@@ -18,17 +18,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from faqkb import storage
 from faqkb.documents import read_document
 from faqkb.errors import IndexBuildError, KnowledgeBaseError, QueryError
-from faqkb.index import stored_entry
-from faqkb.keeper import IndexKeeper, Progress
+from faqkb.index import storage
+from faqkb.index.keeper import IndexKeeper, Progress
+from faqkb.index.opened import DAMAGE, DamagedIndex, Opened, open_generation
+from faqkb.index.schema import stored_entry
 from faqkb.models import KINDS, BuildReport, Document, Entry, SearchResults
-from faqkb.opened import DAMAGE, DamagedIndex, Opened, open_generation
-from faqkb.plan import plan_query
-from faqkb.query import clean_query, parse_query
-from faqkb.search import run_search
-from faqkb.synonyms import SYNONYMS_FILE, Synonyms
+from faqkb.search.plan import plan_query
+from faqkb.search.query import clean_query, parse_query
+from faqkb.search.retrieval import run_search
+from faqkb.search.synonyms import SYNONYMS_FILE, Synonyms
 
 MAX_LIMIT = 1000
 _T = TypeVar("_T")

@@ -40,7 +40,7 @@ from flask.typing import ResponseReturnValue
 from faqkb.errors import DocumentError, KnowledgeBaseError
 from faqkb.kb import KnowledgeBase
 from faqkb.models import KINDS, Entry, Hit, SearchResults
-from faqkb.suggest import Suggester
+from faqkb.search.suggest import Suggester
 from faqkb.web.layout import anchor_id, has_title, lay_out
 
 bp = Blueprint("faqkb", __name__)

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from faqkb.index import analyze
+from faqkb.index.analysis import analyze
 
 SYNONYMS_FILE = "synonyms.txt"
 _MAX_MEMBER_TERMS = 6

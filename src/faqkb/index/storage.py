@@ -43,10 +43,11 @@ RETIRED = "retired"  # in a generation out of service: since when (its mtime)
 RETIRED_GRACE = 60.0  # seconds a generation out of service is kept for late readers
 FORMAT = 2
 _GENERATION = re.compile(r"^gen-(\d+)-\d+$")
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent
 # The modules whose code decides what goes into an index: change one, and every
 # index built before is stale.
-_INDEX_CODE = ("documents", "extract", "index.py", "models.py", "storage.py")
+_INDEX_CODE = ("documents", "extract", "index/analysis.py", "index/schema.py", "index/writing.py",
+               "index/storage.py", "models.py")
 
 
 @dataclass(frozen=True, slots=True)

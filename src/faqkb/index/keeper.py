@@ -15,10 +15,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from faqkb import storage
-from faqkb.builder import build_generation
 from faqkb.errors import FaqkbError, IndexBuildError
-from faqkb.locking import build_lock, try_build_lock
+from faqkb.index import storage
+from faqkb.index.builder import build_generation
+from faqkb.index.lock import build_lock, try_build_lock
 from faqkb.models import BuildReport
 
 _log = logging.getLogger("faqkb")

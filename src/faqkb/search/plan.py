@@ -2,8 +2,8 @@
 
 Each query word goes through the index's analyzer (stems; stop and question words
 dropped). A word the index has never seen is corrected to the closest word it has
-(:mod:`faqkb.spelling`), or, when it starts indexed words ("cardio"), expanded to
-them; words that belong to a synonym rule (:mod:`faqkb.synonyms`) gain the rule's
+(:mod:`faqkb.search.spelling`), or, when it starts indexed words ("cardio"), expanded to
+them; words that belong to a synonym rule (:mod:`faqkb.search.synonyms`) gain the rule's
 other members as alternatives. Each resulting :class:`Concept` is weighted by its
 rarity (BM25 IDF), so that missing "sacroiliac" costs more than missing "pain".
 """
@@ -15,10 +15,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from faqkb.index import TermStats, analyze, surface_words
-from faqkb.query import ParsedQuery
-from faqkb.spelling import Vocabulary, allowed_distance, best_correction
-from faqkb.synonyms import Synonyms
+from faqkb.index.analysis import analyze, surface_words
+from faqkb.index.schema import TermStats
+from faqkb.index.vocabulary import Vocabulary
+from faqkb.search.query import ParsedQuery
+from faqkb.search.spelling import allowed_distance, best_correction
+from faqkb.search.synonyms import Synonyms
 
 SYNONYM_WEIGHT = 0.7
 PART_WEIGHT = 0.35  # a single word of a multi-word term ("back" of "lower back")

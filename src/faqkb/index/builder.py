@@ -1,7 +1,7 @@
 """Building a generation of the index: all documents afresh, or only those that changed.
 
 - :func:`build_generation` decides. An *update* copies the generation in service
-  (hard links, see :func:`faqkb.storage.clone_generation`) and re-indexes only the
+  (hard links, see :func:`faqkb.index.storage.clone_generation`) and re-indexes only the
   documents added, changed or removed since; it is chosen when the extractor is the
   same, the changes are few and the generation's files are whole. Otherwise (or
   when the update fails on a damaged index) a *full build* reads every document.
@@ -9,12 +9,12 @@
   ``faqkb build`` command uses one per core, the library one unless asked: starting
   processes behind a caller's back would surprise a script), each reading and
   extracting its share of the documents into a segment of its own
-  (:class:`faqkb.index.SegmentBuilder`); the segments then become the index
+  (:class:`faqkb.index.writing.SegmentBuilder`); the segments then become the index
   together. A small knowledge base is built in this process: starting workers would
   cost more than they save.
 
 Either way the result is a new generation folder and its manifest, not yet in
-service: :func:`faqkb.storage.commit_generation` puts it there.
+service: :func:`faqkb.index.storage.commit_generation` puts it there.
 """
 
 from __future__ import annotations
@@ -28,11 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from faqkb import storage
 from faqkb.documents import FileState, discover, read_document, scan
 from faqkb.errors import DocumentError
 from faqkb.extract import extract_entries
-from faqkb.index import (
+from faqkb.index import storage
+from faqkb.index.storage import FileRecord, Manifest
+from faqkb.index.writing import (
     WRITER_MEMORY_MB,
     Counts,
     SegmentBuilder,
@@ -42,7 +43,6 @@ from faqkb.index import (
     update_index,
 )
 from faqkb.models import Entry
-from faqkb.storage import FileRecord, Manifest
 
 Progress = Callable[[int, int, str], None]
 _log = logging.getLogger("faqkb")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from faqkb.index import located_terms
+from faqkb.index.analysis import located_terms
 
 SNIPPET_CHARS = 240
 ELLIPSIS = "…"

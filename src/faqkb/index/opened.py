@@ -28,10 +28,11 @@ from typing import Any
 
 from whoosh.index import EmptyIndexError
 
-from faqkb import storage
-from faqkb.index import TermStats, open_index, open_searcher, open_term_counts, open_vocabulary
+from faqkb.index import storage
+from faqkb.index.schema import TermStats, open_index, open_searcher
+from faqkb.index.vocabulary import Vocabulary
+from faqkb.index.writing import open_term_counts, open_vocabulary
 from faqkb.models import SearchResults
-from faqkb.spelling import Vocabulary
 
 # What Whoosh raises reading files that were truncated, overwritten or removed
 # (EmptyIndexError: the table of contents is gone, as when the generation was).

@@ -17,9 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from faqkb.index import ENTRY_TERMS, QUESTION_TERMS, stored_entry
+from faqkb.index.schema import ENTRY_TERMS, QUESTION_TERMS, stored_entry
 from faqkb.models import Entry
-from faqkb.plan import Concept, Plan
+from faqkb.search.plan import Concept, Plan
 
 QUESTION_MATCH_BOOST = 1.5
 FOCUS_LIKENESS = 0.5  # a pair whose question is at least this like the query stays whole

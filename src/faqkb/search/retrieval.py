@@ -1,14 +1,14 @@
-"""Searching an open index: from a :class:`~faqkb.plan.Plan` to ranked hits.
+"""Searching an open index: from a :class:`~faqkb.search.plan.Plan` to ranked hits.
 
 The steps:
 
-1. *Plan* (:mod:`faqkb.plan`): the query's words become weighted concepts, spelling
+1. *Plan* (:mod:`faqkb.search.plan`): the query's words become weighted concepts, spelling
    corrected and synonym-expanded.
 2. *Retrieve* (here): every alternative of a concept is looked up in every text
    field, weighted question > heading > body; concepts are OR-ed; quoted phrases are
    required, excluded words removed, ``kind``/``source`` applied as filters. Whoosh
    picks the best candidates by BM25F, within a time budget.
-3. *Rank*, *collapse* and *judge* (:mod:`faqkb.ranking`): coverage and question
+3. *Rank*, *collapse* and *judge* (:mod:`faqkb.search.ranking`): coverage and question
    likeness re-rank the candidates, repeats collapse, and weak results are flagged.
 4. *Show* (here): each hit gets a snippet with the matched words marked.
 """
@@ -23,7 +23,7 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TimeLimit, WrappingCollector
 
-from faqkb.index import (
+from faqkb.index.schema import (
     BODY,
     FIELD_WEIGHTS,
     HEADING,
@@ -34,10 +34,10 @@ from faqkb.index import (
     TermStats,
 )
 from faqkb.models import Entry, Hit, SearchResults
-from faqkb.plan import Concept, Plan, rarity
-from faqkb.query import ParsedQuery
-from faqkb.ranking import NO_CLOSE_MATCH_COVERAGE, Scored, collapse, rescore
-from faqkb.snippets import make_snippet
+from faqkb.search.plan import Concept, Plan, rarity
+from faqkb.search.query import ParsedQuery
+from faqkb.search.ranking import NO_CLOSE_MATCH_COVERAGE, Scored, collapse, rescore
+from faqkb.search.snippets import make_snippet
 
 MIN_CANDIDATES = 50  # how many BM25F candidates are re-ranked (more for deep pages)
 TIME_BUDGET = 0.04  # seconds of CPU Whoosh may spend collecting candidates

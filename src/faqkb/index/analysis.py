@@ -1,0 +1,112 @@
+"""The one analyzer of faqkb: how text becomes index terms, for indexing and querying alike.
+
+Words (letters, digits and ``_``), lower-cased, accents folded, English stop words and
+question words dropped, and Snowball English stemming, so "runners" finds "running" and
+"How do I..." weighs nothing. :func:`analyze` gives the same terms as :data:`ANALYZER`
+(Whoosh's analyzer of the same chain) without its token objects: it runs for every entry
+of every build.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from whoosh.analysis import (
+    Analyzer,
+    CharsetFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.lang import stemmer_for_language, stopwords_for_language
+from whoosh.support.charset import accent_map
+
+# English stop words, minus words that carry meaning in this kind of text ("lower back",
+# "warm up", "after running"), plus the words of questions and requests.
+_KEEP = {"down", "up", "off", "over", "out", "under", "above", "below", "after", "before",
+         "against", "few", "more", "most", "same", "further", "again"}
+_ADD = {"could", "would", "shall", "may", "might", "must", "ok", "okay", "please", "tell",
+        "anyone", "someone", "something", "also", "us", "etc", "via", "whose", "ever",
+        "let", "lets", "get", "gets", "getting", "got", "thing", "things", "really", "much",
+        "many", "way", "ways", "yes", "im", "ive", "youre", "youve", "dont", "doesnt",
+        "isnt", "cant", "wont", "its", "ll", "re", "ve", "d", "m", "s", "t",
+        # the verbs of asking: "will jogging give me...", "I want to know..."
+        "give", "gives", "gave", "giving", "want", "wants", "know", "like", "wondering"}
+STOP_WORDS: frozenset[str] = frozenset((set(stopwords_for_language("en")) - _KEEP) | _ADD)
+_TOKEN_PATTERN = r"\w+"
+
+
+def make_analyzer() -> Analyzer:
+    """The analyzer of every text field, and of queries."""
+    return (
+        RegexTokenizer(_TOKEN_PATTERN)
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter(stoplist=STOP_WORDS, minsize=2)
+        | StemFilter(lang="en", cachesize=100_000)
+    )
+
+
+ANALYZER = make_analyzer()
+_SURFACE = RegexTokenizer(_TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+_WORDS = re.compile(_TOKEN_PATTERN)
+_STEM = stemmer_for_language("en")
+_STEMS: dict[str, str] = {}
+_MAX_STEMS = 500_000
+
+
+def analyze(text: str) -> list[str]:
+    """The index terms of ``text``, in order (stop words dropped, words stemmed).
+
+    The same terms as :data:`ANALYZER` gives, without its token objects: this runs
+    for every entry of every build.
+    """
+    terms: list[str] = []
+    for word in _WORDS.findall(text):
+        term = _term(word)
+        if term is not None:
+            terms.append(term)
+    return terms
+
+
+def located_terms(text: str) -> list[tuple[int, int, str]]:
+    """The index terms of ``text`` with the span of the word each one comes from."""
+    found: list[tuple[int, int, str]] = []
+    for match in _WORDS.finditer(text):
+        term = _term(match.group())
+        if term is not None:
+            found.append((match.start(), match.end(), term))
+    return found
+
+
+def _term(word: str) -> str | None:
+    word = word.lower().translate(accent_map)
+    if len(word) < 2 or word in STOP_WORDS:
+        return None
+    stem = _STEMS.get(word)
+    if stem is None:
+        if len(_STEMS) >= _MAX_STEMS:
+            _STEMS.clear()
+        stem = _STEMS[word] = _STEM(word)
+    return stem
+
+
+def surface_words(text: str) -> list[tuple[str, str | None]]:
+    """Each word of ``text`` lower-cased, with its index term (``None`` for a stop word)."""
+    words: list[tuple[str, str | None]] = []
+    for token in _SURFACE(text):
+        word = token.text
+        terms = analyze(word)
+        words.append((word, terms[0] if len(terms) == 1 else None))
+    return words
+
+
+def spoken_words(text: str) -> list[str]:
+    """The words of ``text`` as written: lower-cased, accents folded, stop words out."""
+    text = text.lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return [w for w in _WORDS.findall(text) if len(w) > 1 and w not in STOP_WORDS]

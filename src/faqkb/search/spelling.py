@@ -1,0 +1,59 @@
+"""Typo correction: a query word the index has never seen becomes the closest word it has.
+
+Only words that are unknown to the index are corrected (a known word is never
+"corrected" into a more frequent one), and how far a correction may go grows with
+the word's length: a short word is too easily turned into another real word.
+
+- :func:`allowed_distance`: how many edits a word of this length may take;
+- :func:`best_correction`: the closest candidate (a doubled letter missed or added
+  counts half an edit), ties broken by frequency;
+- :func:`edit_distance`: Damerau-Levenshtein (optimal string alignment) distance,
+  computed by rapidfuzz;
+- the words looked up are those of :class:`~faqkb.index.vocabulary.Vocabulary`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rapidfuzz.distance import OSA
+
+MIN_CORRECTABLE = 4
+LONG_WORD = 8
+
+
+def allowed_distance(word: str) -> int:
+    """Edits a correction of ``word`` may take: 0 below 4 letters, 1 below 8, else 2."""
+    if len(word) < MIN_CORRECTABLE or not word.isalpha():
+        return 0
+    return 1 if len(word) < LONG_WORD else 2
+
+
+def best_correction(word: str, candidates: Mapping[str, int]) -> str | None:
+    """The candidate closest to ``word`` within its allowed distance, or ``None``.
+
+    ``candidates`` maps words to how many entries contain them; among equally close
+    candidates the most frequent wins, then the alphabetically first.
+    """
+    limit = allowed_distance(word)
+    ranked = sorted(
+        (_typo_cost(word, candidate, distance), -frequency, candidate)
+        for candidate, frequency in candidates.items()
+        if candidate != word and (distance := edit_distance(word, candidate)) <= limit
+    )
+    return ranked[0][2] if ranked else None
+
+
+def _typo_cost(word: str, candidate: str, distance: int) -> float:
+    """The edit distance, where a doubled letter typed once or a letter typed twice
+    ("runing", "occured", "begginer") counts half: it is the commonest slip."""
+    return distance - 0.5 if _squeeze(word) == _squeeze(candidate) else float(distance)
+
+
+def _squeeze(word: str) -> str:
+    return "".join(ch for i, ch in enumerate(word) if i == 0 or word[i - 1] != ch)
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Insertions, deletions, substitutions and adjacent transpositions from ``a`` to ``b``."""
+    return int(OSA.distance(a, b))
