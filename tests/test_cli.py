@@ -82,6 +82,25 @@ def test_extract_can_keep_only_pairs(runner: CliRunner, kb_dir: Path) -> None:
     assert code == 0 and {json.loads(line)["kind"] for line in out.splitlines()} == {"qa"}
 
 
+def test_extract_reads_the_knowledge_base_named_by_kb(runner: CliRunner, kb_dir: Path) -> None:
+    code, out, _ = invoke(runner, "extract", "--kb", str(kb_dir))
+    sources = {json.loads(line)["source"] for line in out.splitlines()}
+    assert (code, sources) == (0, {"clinic-faq.txt", "hamstrings.txt"})
+
+
+def test_extract_of_a_missing_knowledge_base_is_one_line(runner: CliRunner,
+                                                         tmp_path: Path) -> None:
+    code, _, err = invoke(runner, "extract", "--kb", str(tmp_path / "nowhere"))
+    assert code == 1
+    assert err.strip() == f"Error: knowledge-base folder not found: {tmp_path / 'nowhere'}"
+
+
+def test_every_command_that_reads_a_knowledge_base_takes_kb() -> None:
+    for name, command in cli.commands.items():
+        options = {opt for param in command.params for opt in getattr(param, "opts", [])}
+        assert "--kb" in options, name
+
+
 def test_a_missing_knowledge_base_is_one_line_without_traceback(runner: CliRunner,
                                                                 tmp_path: Path) -> None:
     code, _, err = invoke(runner, "search", "--kb", str(tmp_path / "nowhere"), "pain")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import http.client
+import logging
 import os
 import socket
 import time
@@ -240,3 +241,32 @@ def test_workers_serving_keep_the_server_up_while_a_replacement_fails_to_start(
     workers.run_workers(server, make_app, 2, 1)  # returns on SIGTERM, without giving up
     helper.join()
     assert len(answers) == 1 and answers[0].isdigit()
+
+
+def test_a_request_waiting_for_a_thread_is_not_reported(
+        caplog: pytest.LogCaptureFixture) -> None:
+    from waitress.task import ThreadedTaskDispatcher
+
+    from faqkb.web.server import quiet_queue_warnings
+
+    quiet_queue_warnings()
+    dispatcher = ThreadedTaskDispatcher()  # no threads: every task waits
+    with caplog.at_level(logging.WARNING, logger="waitress.queue"):
+        dispatcher.add_task(object())
+    assert "queue depth" not in caplog.text
+
+
+def test_a_deep_queue_is_still_reported(caplog: pytest.LogCaptureFixture,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from waitress.task import ThreadedTaskDispatcher
+
+    from faqkb.web import server
+    from faqkb.web.server import QUEUE_WARNING_DEPTH, quiet_queue_warnings
+
+    monkeypatch.setattr(server._queue_filter, "_last", float("-inf"))  # none reported yet
+    quiet_queue_warnings()
+    dispatcher = ThreadedTaskDispatcher()
+    with caplog.at_level(logging.WARNING, logger="waitress.queue"):
+        for _ in range(QUEUE_WARNING_DEPTH + 1):
+            dispatcher.add_task(object())
+    assert f"Task queue depth is {QUEUE_WARNING_DEPTH}" in caplog.text

@@ -544,9 +544,19 @@ def test_a_missing_knowledge_base_folder_is_a_clear_error(tmp_path: Path) -> Non
     app = create_app({"FAQKB_KB_DIR": tmp_path / "gone", "FAQKB_INDEX_DIR": tmp_path / "i"})
     response = app.test_client().get("/search?q=towel")
     assert response.status_code == 503
-    assert "not found" in one(soup(response), ".error-message").get_text()
+    assert "cannot be read" in one(soup(response), ".error-message").get_text()
+    assert response.headers["Retry-After"]
     json_response = app.test_client().get("/search.json?q=towel")
     assert (json_response.status_code, json_response.get_json()["status"]) == (503, 503)
+
+
+def test_a_missing_knowledge_base_folder_does_not_show_the_servers_folders(
+        tmp_path: Path) -> None:
+    app = create_app({"FAQKB_KB_DIR": tmp_path / "gone", "FAQKB_INDEX_DIR": tmp_path / "i"})
+    for path in ("/", "/search?q=towel", "/search.json?q=towel", "/sources.json"):
+        response = app.test_client().get(path)
+        assert response.status_code == 503
+        assert str(tmp_path) not in response.get_data(as_text=True)
 
 
 def test_a_wrong_method_is_a_405_with_allow(client: FlaskClient) -> None:

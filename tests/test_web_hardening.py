@@ -6,6 +6,7 @@ raw sockets, which send what no HTTP library would."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -18,6 +19,7 @@ import pytest
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import EnvironBuilder
 
 from conftest import CLINIC_FAQ, Server, start_server, stop_server
 from faqkb.web import create_app
@@ -124,8 +126,8 @@ def exchange(server: Server, request: bytes) -> RawResponse:
 
 
 def get(target: bytes, *headers: bytes, method: bytes = b"GET") -> bytes:
-    lines = [method + b" " + target + b" HTTP/1.1", b"Host: 127.0.0.1", *headers,
-             b"Connection: close"]
+    host = [] if any(h.lower().startswith(b"host:") for h in headers) else [b"Host: 127.0.0.1"]
+    lines = [method + b" " + target + b" HTTP/1.1", *host, *headers, b"Connection: close"]
     return b"\r\n".join(lines) + b"\r\n\r\n"
 
 
@@ -286,6 +288,76 @@ def test_a_revalidated_static_file_carries_the_security_headers(guarded: FlaskCl
         assert_secured(dict(response.headers))
 
 
+@pytest.mark.parametrize("path, cache_control", [
+    ("/", "no-cache"), ("/search?q=towel", "no-cache"), ("/search.json?q=towel", "no-cache"),
+    ("/sources/clinic-faq.txt", "no-cache"), ("/suggest.json?q=tow", "no-cache"),
+    ("/nope", "no-store"), ("/search.json?page=0", "no-store"),
+])
+def test_pages_say_how_they_may_be_cached(guarded: FlaskClient, path: str,
+                                          cache_control: str) -> None:
+    with guarded.get(path) as response:
+        assert response.headers["Cache-Control"] == cache_control
+
+
+def test_a_static_file_is_revalidated_before_reuse(guarded: FlaskClient) -> None:
+    with guarded.get("/static/style.css") as response:
+        assert "no-cache" in response.headers["Cache-Control"]
+
+
+# -- the Host header ------------------------------------------------------------------
+
+ODD_HOSTS = ["..", "a" * 64, "x" * 64 + ".example", "xn--zz", "xn--zz:8000", "a..b", ".",
+             "-", "a b", "host:port", "host:99999", "[::1", "[nope]:80", "[::1]x",
+             "hé.example", "<script>", "x" * 300, "a" * 63 + ":" + "1" * 6, ":80"]
+HOST_PATHS = ["/", "/search?q=towel", "/search.json?q=towel", "/sources.json", "/nope",
+              "/entries/nope", "//search", "/static/style.css"]
+
+
+def call_app(app: Flask, path: str, host: str) -> tuple[int, dict[str, str], bytes]:
+    """Call the WSGI app directly: the test client itself cannot read back a URL on a
+    host such as ``xn--zz``."""
+    environ = EnvironBuilder(path=path, headers={"Host": host}).get_environ()
+    answered: list[tuple[str, list[tuple[str, str]]]] = []
+    body = b"".join(app(environ, lambda status, headers, *_: answered.append(
+        (status, headers))))  # type: ignore[arg-type]
+    status, headers = answered[0]
+    return int(status.split()[0]), dict(headers), body
+
+
+@pytest.mark.parametrize("path", HOST_PATHS)
+@pytest.mark.parametrize("host", ODD_HOSTS)
+def test_an_unusable_host_header_is_a_clear_400(guarded_app: Flask, host: str,
+                                                path: str) -> None:
+    status, headers, body = call_app(guarded_app, path, host)
+    assert status == 400
+    assert_secured(headers)
+    if path.endswith(".json"):
+        assert "Host" in json.loads(body)["error"]
+
+
+@pytest.mark.parametrize("host", ["localhost", "localhost:8000", "127.0.0.1:8000",
+                                  "[::1]:8000", "[::1]", "help.example.com.",
+                                  "a" * 63 + ".example:65535"])
+def test_an_ordinary_host_header_is_served_and_named_in_urls(guarded: FlaskClient,
+                                                              host: str) -> None:
+    response = guarded.get("/search.json?q=towel", headers={"Host": host})
+    assert response.status_code == 200
+    assert response.get_json()["html_url"].startswith(f"http://{host}/")
+
+
+def test_an_international_host_name_is_served(guarded: FlaskClient) -> None:
+    response = guarded.get("/search.json?q=towel", headers={"Host": "xn--bcher-kva.example"})
+    assert response.status_code == 200
+    assert urlsplit(response.get_json()["html_url"]).hostname == "bücher.example"
+
+
+def test_a_request_without_a_host_gets_urls_on_the_servers_address(
+        guarded: FlaskClient) -> None:
+    response = guarded.get("/search.json?q=towel", environ_overrides={
+        "HTTP_HOST": None, "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8123"})
+    assert response.get_json()["html_url"].startswith("http://127.0.0.1:8123/search?")
+
+
 def test_a_redirect_carries_the_security_headers(guarded: FlaskClient,
                                                  guarded_app: Flask) -> None:
     entry = guarded_app.extensions["faqkb"].entries()[0]
@@ -297,7 +369,7 @@ def test_a_redirect_carries_the_security_headers(guarded: FlaskClient,
 # -- the real server, over raw sockets ------------------------------------------------
 
 # (request, status, answered by the app): waitress itself answers what it cannot parse,
-# with a plain-text error page and no security headers (nothing of the kb is in it).
+# with a plain-text error page (nothing of the kb is in it) that carries our headers too.
 RAW_REQUESTS = [
     (get(b"/sources/../secret.txt"), 404, True),
     (get(b"/sources/..%2fsecret.txt"), 404, True),
@@ -310,6 +382,9 @@ RAW_REQUESTS = [
     (get(b"/sources/%ff"), 404, True),
     (get(b"/search?q=" + b"a" * 20_000), 414, True),
     (get(b"/search?q=towel", b"X-Filler: " + b"b" * 20_000), 431, True),
+    (get(b"/search.json?q=towel", b"Host: xn--zz"), 400, True),
+    (get(b"/search?q=towel", b"Host: .."), 400, True),
+    (get(b"/", b"Host: " + b"a" * 64), 400, True),
     (get(b"/search", method=b"POST"), 405, True),
     (get(b"*", method=b"OPTIONS"), 405, True),
     (get(b"/", method=b"TRACE"), 405, True),
@@ -334,8 +409,9 @@ def test_the_real_server_answers_malformed_requests_clearly(
     assert response.status == status
     assert SECRET.encode() not in response.body
     assert APP_SOURCE.encode() not in response.body
-    if by_app:
-        assert_secured(response.headers)
+    assert_secured(response.headers)
+    if not by_app:
+        assert response.headers["Cache-Control"] == "no-store"
 
 
 @pytest.mark.parametrize("target", [b"/sources//elsewhere.example", b"/static//style.css",

@@ -148,14 +148,21 @@ def _marked(snippet: str, highlights: tuple[tuple[int, int], ...]) -> str:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--kb", "kb_dir", envvar="FAQKB_KB_DIR", type=click.Path(file_okay=False),
+              help="The knowledge-base folder read when no PATHS are given (default: the "
+                   "bundled kb/). Env: FAQKB_KB_DIR.")
 @click.option("--kind", type=click.Choice(["qa", "claim"]), help="Only Q&A pairs, or claims.")
-def extract(paths: tuple[str, ...], kind: str | None) -> None:
-    """Print the entries of documents as JSON Lines (default: every document of kb/).
+def extract(paths: tuple[str, ...], kb_dir: str | None, kind: str | None) -> None:
+    """Print the entries of documents as JSON Lines (default: every document of the
+    knowledge base).
 
     PATHS are document files or folders of them.
     """
     with _user_errors():
-        targets = [Path(p) for p in paths] or [default_kb_dir()]
+        folder = Path(kb_dir).expanduser() if kb_dir else default_kb_dir()
+        if not paths and not folder.is_dir():
+            raise click.ClickException(f"knowledge-base folder not found: {folder}")
+        targets = [Path(p) for p in paths] or [folder]
         failed = 0
         for target in targets:
             for path, name, named in _documents(target):
@@ -202,9 +209,8 @@ def _documents(target: Path) -> Iterator[tuple[Path, str, bool]]:
 def serve(kb_dir: str | None, index_dir: str | None, host: str, port: int,
           threads: int, workers: int) -> None:
     """Serve the web app with waitress, building the index first when needed."""
-    import waitress  # only this command needs the server (and Flask)
-
-    from faqkb.web import create_app
+    from faqkb.web import create_app  # only this command needs the server (and Flask)
+    from faqkb.web.server import create_server
 
     with _user_errors():
         kb = KnowledgeBase(kb_dir, index_dir)
@@ -220,8 +226,7 @@ def serve(kb_dir: str | None, index_dir: str | None, host: str, port: int,
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     try:
-        server = waitress.create_server(app, host=host, port=port, threads=threads,
-                                        ident="faqkb")
+        server = create_server(app, host=host, port=port, threads=threads)
     except OSError as exc:
         problem = exc.strerror or str(exc)
     else:

@@ -6,9 +6,10 @@ part of faqkb that imports Flask.
 - :func:`create_app` (here): configuration, one shared knowledge base, and error
   pages (HTML, or JSON for ``.json`` URLs).
 - :mod:`.guards`: what every request must pass (method, size, a decodable query
-  string) and the security headers every response carries.
+  string, a usable ``Host``) and the headers every response carries.
 - :mod:`.views`: the routes, each serving HTML and, where it has data, a JSON twin.
 - :mod:`.layout`: a document laid out for reading with its passages anchored (no Flask).
+- :mod:`.server` and :mod:`.workers`: waitress set up for faqkb, in one process or several.
 
 ``flask --app faqkb.web run --debug`` serves it for development; ``faqkb serve`` runs
 it with waitress.
@@ -20,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from faqkb.errors import DocumentError, FaqkbError, QueryError
@@ -31,6 +32,7 @@ __all__ = ["create_app", "find_templates"]
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 KNOWLEDGE_BASE = "faqkb"
+RETRY_AFTER_SECONDS = 30
 
 
 def find_templates() -> Path:
@@ -74,7 +76,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.wsgi_app = guards.ReadableQueryString(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = guards.UsableHost(  # type: ignore[method-assign]
+        guards.ReadableQueryString(app.wsgi_app))
     app.register_blueprint(views.bp)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(FaqkbError, _library_error)
@@ -88,8 +91,14 @@ def _library_error(error: FaqkbError) -> Response:
         return _error_response(400, "Bad request", str(error))
     if isinstance(error, DocumentError):  # a document removed since it was indexed
         return _error_response(404, "Not found", str(error))
-    # A missing kb/ folder or an index that cannot be built: the server's problem.
-    return _error_response(503, "Search is unavailable", str(error))
+    # A missing kb/ folder or an index that cannot be built: the server's problem, and
+    # its message names the server's folders, so it goes to the log, not to the visitor.
+    current_app.logger.error("%s", error)
+    response = _error_response(503, "Search is unavailable",
+                               "The knowledge base cannot be read right now. Please try again "
+                               "later; the server's log says what is wrong.")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _http_error(error: HTTPException) -> Response:

@@ -3,11 +3,17 @@
 - :class:`ReadableQueryString` (WSGI middleware): a query string holding raw bytes
   that are not URL-safe ASCII has them percent-encoded, as a browser would send them,
   so that no server in front of the app can make Flask fail to decode it.
-- :func:`check_request` (before each request): only ``GET`` and ``HEAD`` are answered
-  (405 with ``Allow`` otherwise), a URL is at most :data:`MAX_URL_CHARS` long (414) and
-  the headers at most :data:`MAX_HEADER_BYTES` in all, :data:`MAX_FIELD_BYTES` each (431).
+- :class:`UsableHost` (WSGI middleware): a ``Host`` header that is not a host name,
+  an IP address or either with a port (``..``, a label over 63 characters, ``xn--zz``,
+  which no IDNA decoder reads) is replaced by the server's own address before Flask
+  builds URLs from it, and the request is answered 400.
+- :func:`check_request` (before each request): such a ``Host`` is a 400; only ``GET``
+  and ``HEAD`` are answered (405 with ``Allow`` otherwise), a URL is at most
+  :data:`MAX_URL_CHARS` long (414) and the headers at most :data:`MAX_HEADER_BYTES` in
+  all, :data:`MAX_FIELD_BYTES` each (431).
 - :func:`secure` (after each request, errors and static files included): the
-  :data:`SECURITY_HEADERS`.
+  :data:`SECURITY_HEADERS`, and ``Cache-Control``: pages and JSON are revalidated
+  (``no-cache``: the knowledge base can change at any time), errors never stored.
 
 The app only reads, so these are its whole surface: nothing a request carries is
 written anywhere, and every name in a URL is looked up among the indexed documents.
@@ -15,6 +21,8 @@ written anywhere, and every name in a URL is looked up among the indexed documen
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -51,7 +59,10 @@ SECURITY_HEADERS = {
 }
 # Everything a query string may hold as it is; any other byte is percent-encoded.
 _URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '"<>\\^`{|}')
-
+BAD_HOST = "faqkb.bad_host"  # set in the WSGI environ when the Host header was replaced
+_HOST_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_PORT = re.compile(r"[0-9]{1,5}")
+MAX_HOST_CHARS = 253
 
 
 class ReadableQueryString:
@@ -68,8 +79,72 @@ class ReadableQueryString:
         return self.app(environ, start_response)
 
 
+class UsableHost:
+    """WSGI middleware: Flask only ever sees a ``Host`` it can build URLs from.
+
+    An unusable one is replaced by the address the server listens on, and
+    :data:`BAD_HOST` marks the request so that :func:`check_request` refuses it.
+    """
+
+    def __init__(self, app: WSGIApplication) -> None:
+        self.app = app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        host = environ.get("HTTP_HOST")
+        if host is None or not usable_host(host):
+            environ[BAD_HOST] = host is not None
+            # Without a Host (HTTP/1.0), Werkzeug would build URLs of no host at all.
+            environ["HTTP_HOST"] = _server_address(environ)
+        return self.app(environ, start_response)
+
+
+def _server_address(environ: WSGIEnvironment) -> str:
+    """The address the server listens on, as a ``Host`` value."""
+    name = str(environ.get("SERVER_NAME") or "localhost")
+    if ":" in name and not name.startswith("["):
+        name = f"[{name}]"
+    port = str(environ.get("SERVER_PORT") or "")
+    default = "443" if environ.get("wsgi.url_scheme") == "https" else "80"
+    address = name if port in ("", default) else f"{name}:{port}"
+    return address if usable_host(address) else "localhost"
+
+
+def usable_host(value: str) -> bool:
+    """True for a host name (labels of letters, digits and ``-``, each readable as
+    IDNA), an IPv4 address or a bracketed IPv6 address, with an optional port."""
+    host, port = value, ""
+    if value.startswith("["):
+        host, bracket, port = value[1:].partition("]")
+        if not bracket or (port and not port.startswith(":")):
+            return False
+        port = port[1:]
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return False
+    elif ":" in value:
+        host, _, port = value.rpartition(":")
+    if port and not (_PORT.fullmatch(port) and int(port) <= 65535):
+        return False
+    if value.startswith("["):
+        return True
+    name = host[:-1] if host.endswith(".") else host
+    if not name or len(name) > MAX_HOST_CHARS:
+        return False
+    if not all(_HOST_LABEL.fullmatch(label) for label in name.split(".")):
+        return False
+    try:  # an "xn--" label must decode as Werkzeug will decode it
+        name.encode("ascii").decode("idna").encode("idna")
+    except UnicodeError:
+        return False
+    return True
+
+
 def check_request() -> None:
-    """Refuse a request that is not a plain, reasonably sized ``GET`` or ``HEAD``."""
+    """Refuse a request that is not a plain, reasonably sized ``GET`` or ``HEAD`` to a
+    usable host name."""
+    if request.environ.get(BAD_HOST):
+        abort(400, "The request's Host header is not a host name this site can answer to.")
     if request.method not in METHODS:
         raise MethodNotAllowed(valid_methods=list(METHODS),
                                description="This site can only be read: use GET or HEAD.")
@@ -83,7 +158,10 @@ def check_request() -> None:
 
 
 def secure(response: Response) -> Response:
-    """Add the security headers to ``response``."""
+    """Add the security headers and ``Cache-Control`` to ``response``."""
     for header, value in SECURITY_HEADERS.items():
         response.headers.setdefault(header, value)
+    if "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store" if response.status_code >= 400 \
+            else "no-cache"
     return response

@@ -25,10 +25,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import waitress
 from waitress.server import BaseWSGIServer
 
 from faqkb.errors import FaqkbError
+from faqkb.web.server import create_server
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 START_SECONDS = 5.0  # a worker dying sooner than this after its start failed to start
@@ -99,8 +99,7 @@ def _fork(sockets: list[Any], make_app: Callable[[], Any], threads: int) -> int:
         for sig in _STOP_SIGNALS:
             signal.signal(sig, signal.SIG_DFL)
         _exit_with(os.getppid())
-        worker = waitress.create_server(make_app(), sockets=sockets, threads=threads,
-                                        ident="faqkb")
+        worker = create_server(make_app(), sockets=sockets, threads=threads)
         worker.run()
     except BaseException as exc:  # noqa: BLE001 - a worker must never return into the parent's code
         status = 1
