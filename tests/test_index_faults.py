@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -20,8 +21,6 @@ from faqkb.index import storage
 from faqkb.index.keeper import IndexKeeper
 from faqkb.index.lock import build_lock
 from faqkb.index.opened import DAMAGE, open_generation
-
-BENCHMARKS = Path(__file__).resolve().parent / "benchmarks"
 
 
 def current(kb: KnowledgeBase) -> Path:
@@ -39,16 +38,28 @@ def hits(kb: KnowledgeBase, query: str = "session") -> list[str]:
     return [h.id for h in kb.search(query)]
 
 
+def made_up_faq(rng: random.Random, number: int) -> str:
+    """A FAQ page of made-up words; every tenth one mentions "taifloulbam"."""
+    def words(count: int) -> str:
+        return " ".join("".join(rng.choice("aeioubdfklmnrst") for _ in range(rng.randint(3, 9)))
+                        for _ in range(count))
+    lines = [f"Page {number}: {words(3)}", ""]
+    for _ in range(15):
+        lines += [f"How do I {words(3)}?", "", f"{words(14).capitalize()}. {words(10)}.", ""]
+    if number % 10 == 0:
+        lines += ["What is taifloulbam?", "", f"Taifloulbam is {words(8)}.", ""]
+    return "\n".join(lines)
+
+
 @pytest.fixture
 def generated_kb(tmp_path: Path) -> Path:
     """A knowledge base that takes a few seconds to build (about 1.5 MB of FAQs)."""
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        from corpus import generate, write
-    finally:
-        sys.path.remove(str(BENCHMARKS))
     folder = tmp_path / "generated"
-    write(generate(4000, seed=7, queries=1), folder)
+    folder.mkdir()
+    rng = random.Random(7)
+    for number in range(250):
+        (folder / f"page-{number:03d}.txt").write_text(made_up_faq(rng, number),
+                                                       encoding="utf-8")
     return folder
 
 

@@ -50,10 +50,11 @@ SEPARATORS = [" "] * 12 + ["", "\t", "  ", "\n", "\u3000", "\u00a0", "\x00"]
 
 @dataclass(frozen=True, slots=True)
 class Server:
-    """A running ``faqkb serve``: where it listens."""
+    """A running ``faqkb serve``: where it listens, and its process id."""
 
     host: str
     port: int
+    pid: int = 0
 
     @property
     def url(self) -> str:
@@ -89,7 +90,7 @@ def served(kb_dir: Path, index_dir: Path, *, threads: int = 4,
             found = re.search(r"Listening on http://([\d.]+):(\d+)/", line)
             if found:
                 break
-        yield Server(found.group(1), int(found.group(2)))
+        yield Server(found.group(1), int(found.group(2)), process.pid)
     finally:
         process.terminate()
         try:
