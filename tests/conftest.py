@@ -1,18 +1,21 @@
 """Shared fixtures: a small made-up knowledge base in ``tmp_path``, the bundled ``kb/``,
-a KnowledgeBase on each, a CLI runner, the web app with its test client, and a live
-``faqkb serve``. No test touches the user's real cache."""
+a KnowledgeBase on each, a CLI runner, the web app with its test client, a live
+``faqkb serve``, and headless Chromium for the browser tests. No test touches the user's
+real cache."""
 
 from __future__ import annotations
 
 import os
 import queue
 import re
+import shutil
 import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -217,3 +220,33 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server = start_server("--kb", str(BUNDLED_KB), env={"FAQKB_CACHE_DIR": str(cache)})
     yield server
     stop_server(server)
+
+
+# -- the browser (tests/test_browser.py, tests/test_insights_browser.py) ----------------
+
+CHROMIUM = os.environ.get("FAQKB_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+def _unavailable(reason: str) -> None:
+    if os.environ.get("FAQKB_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"browser tests are required (FAQKB_REQUIRE_BROWSER=1): {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium from the system, launched once."""
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError:
+        _unavailable("Playwright is not installed (pip install -e '.[test]')")
+    if not Path(CHROMIUM).is_file():
+        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        try:
+            launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Error as exc:
+            _unavailable(f"Chromium at {CHROMIUM} does not start: {exc}")
+        yield launched
+        launched.close()

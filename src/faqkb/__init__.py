@@ -11,6 +11,7 @@ from faqkb.errors import (
     DocumentError,
     FaqkbError,
     IndexBuildError,
+    InsightsError,
     KnowledgeBaseError,
     QueryError,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "FaqkbError",
     "Hit",
     "IndexBuildError",
+    "InsightsError",
     "KnowledgeBase",
     "KnowledgeBaseError",
     "QueryError",

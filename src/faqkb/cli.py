@@ -1,4 +1,4 @@
-"""The ``faqkb`` command: build, search, extract, serve.
+"""The ``faqkb`` command: build, search, extract, serve, insights.
 
 Each command validates its options, calls the library and prints; any
 :class:`~faqkb.errors.FaqkbError` becomes a one-line message and exit status 1.
@@ -8,6 +8,7 @@ Options fall back to environment variables: ``FAQKB_KB_DIR`` for ``--kb`` and
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import sys
@@ -24,7 +25,7 @@ from faqkb.extract import extract_entries
 from faqkb.index import storage
 from faqkb.index.builder import available_cores
 from faqkb.kb import KnowledgeBase, default_kb_dir
-from faqkb.models import Hit
+from faqkb.models import Entry, Hit
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Two processes use two cores: Python runs one thread at a time in each. More would
@@ -206,8 +207,23 @@ def _documents(target: Path) -> Iterator[tuple[Path, str, bool]]:
               help="Processes serving requests (Python runs one thread at a time per "
                    "process; more processes use more cores and more memory; 1 where "
                    "processes cannot fork, as on Windows). Env: FAQKB_WORKERS.")
+@click.option("--insights", is_flag=True, envvar="FAQKB_INSIGHTS",
+              help="Record what people search for, open and say of the answers, in a "
+                   "database beside the index (off by default; see `faqkb insights`). "
+                   "Env: FAQKB_INSIGHTS.")
+@click.option("--insights-token", envvar="FAQKB_INSIGHTS_TOKEN",
+              help="The token that opens /insights (?token= or Authorization: Bearer); "
+                   "without one, only this machine may. Env: FAQKB_INSIGHTS_TOKEN.")
+@click.option("--insights-db", envvar="FAQKB_INSIGHTS_DB", type=click.Path(dir_okay=False),
+              help="The insights database (default: insights.sqlite3 beside the index). "
+                   "Env: FAQKB_INSIGHTS_DB.")
+@click.option("--insights-retention", envvar="FAQKB_INSIGHTS_RETENTION",
+              type=click.IntRange(1, 3660),
+              help="Days insights are kept (default: 90, or as last set). "
+                   "Env: FAQKB_INSIGHTS_RETENTION.")
 def serve(kb_dir: str | None, index_dir: str | None, host: str, port: int,
-          threads: int, workers: int) -> None:
+          threads: int, workers: int, insights: bool, insights_token: str | None,
+          insights_db: str | None, insights_retention: int | None) -> None:
     """Serve the web app with waitress, building the index first when needed."""
     from faqkb.web import create_app  # only this command needs the server (and Flask)
     from faqkb.web.server import create_server
@@ -222,7 +238,11 @@ def serve(kb_dir: str | None, index_dir: str | None, host: str, port: int,
                 raise
             click.echo(f"warning: {exc}; serving the index as it is", err=True)
             report = kb.report()
-        app = create_app({"FAQKB_KB_DIR": kb.kb_dir, "FAQKB_INDEX_DIR": kb.index_dir})
+        config = {"FAQKB_KB_DIR": kb.kb_dir, "FAQKB_INDEX_DIR": kb.index_dir,
+                  "FAQKB_INSIGHTS": insights, "FAQKB_INSIGHTS_TOKEN": insights_token,
+                  "FAQKB_INSIGHTS_DB": insights_db,
+                  "FAQKB_INSIGHTS_RETENTION_DAYS": insights_retention}
+        app = create_app(config)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     try:
@@ -235,18 +255,98 @@ def serve(kb_dir: str | None, index_dir: str | None, host: str, port: int,
         raise click.ClickException(f"cannot listen on {host}:{port}: {problem}")
     click.echo(f"Serving {report.documents} documents, {report.qa_pairs} Q&A pairs and "
                f"{report.claims} claims from {kb.kb_dir}")
-    for address in _listening(server):
+    addresses = _listening(server)
+    for address in addresses:
         click.echo(f"Listening on {address} (press Ctrl+C to stop)")
+    _say_insights(app, host, addresses[0], insights_token)
     if workers > 1 and hasattr(os, "fork"):
         from faqkb.web.workers import run_workers
 
-        config = {"FAQKB_KB_DIR": kb.kb_dir, "FAQKB_INDEX_DIR": kb.index_dir}
         click.echo(f"{workers} processes, {threads} thread{'' if threads == 1 else 's'} each")
         with _user_errors():
             run_workers(server, lambda: create_app(config), workers, threads)
     else:
         server.run()
     click.echo("Stopped.")
+
+
+@cli.command()
+@_kb_options
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 3660),
+              help="The period: the last DAYS days (UTC), today included.")
+@click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(1, 1000),
+              help="Rows in each table.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--forget", is_flag=True, help="Delete every recorded event, and print how many.")
+@click.option("--db", "database", envvar="FAQKB_INSIGHTS_DB", type=click.Path(dir_okay=False),
+              help="The insights database (default: insights.sqlite3 beside the index). "
+                   "Env: FAQKB_INSIGHTS_DB.")
+def insights(kb_dir: str | None, index_dir: str | None, days: int, limit: int, as_json: bool,
+             forget: bool, database: str | None) -> None:
+    """Print what people searched for, opened and voted on (see `faqkb serve --insights`)."""
+    from faqkb.insights import InsightsStore, build_report, default_database
+    from faqkb.insights.text import format_report
+
+    with _user_errors():
+        kb = KnowledgeBase(kb_dir, index_dir, auto_build=False)
+        store = InsightsStore(Path(database) if database else default_database(kb.index_dir))
+        if forget:
+            counts = store.forget()
+            click.echo(f"Forgot {counts['searches']:,} searches, {counts['opens']:,} answers "
+                       f"opened and {counts['votes']:,} votes in {store.path}")
+            return
+        try:
+            store.prune()
+        except FaqkbError as exc:  # a database one may read but not write still reports
+            click.echo(f"warning: old events were not forgotten: {exc}", err=True)
+        try:
+            report = build_report(store, days=days, limit=limit, lookup=_lookup(kb))
+        finally:
+            kb.close()
+    if as_json:
+        data = {"database": str(store.path)} | report.to_dict()
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_report(report, str(store.path)))
+
+
+def _lookup(kb: KnowledgeBase) -> Callable[[str], Entry | None]:
+    """``kb.entry``, or nothing when the index cannot be read (the report names ids then)."""
+
+    def find(entry_id: str) -> Entry | None:
+        try:
+            return kb.entry(entry_id)
+        except FaqkbError:
+            return None
+
+    return find
+
+
+def _say_insights(app: Any, host: str, address: str, token: str | None) -> None:
+    from faqkb.web.insights import insights_of
+
+    state = insights_of(app)
+    if state is None:
+        if token:
+            click.echo("warning: --insights-token is ignored without --insights", err=True)
+        return
+    try:
+        kept = f", kept {state.store.retention()} days"
+    except FaqkbError:
+        kept = ""
+    who = "with its token" if token else "from this machine only"
+    click.echo(f"Insights: recorded in {state.store.path}{kept}; "
+               f"see {address}insights ({who})")
+    if not token and not _is_loopback(host):
+        click.echo("warning: without --insights-token, /insights answers only requests "
+                   "from this machine", err=True)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def _listening(server: Any) -> list[str]:

@@ -4,7 +4,8 @@
     ├── KnowledgeBaseError      the kb folder is missing or is not a folder
     ├── DocumentError           one document cannot be read (binary, undecodable, ...)
     ├── IndexBuildError         the index cannot be built, opened or stored
-    └── QueryError              a search was called with invalid arguments (also a ValueError)
+    ├── QueryError              a search was called with invalid arguments (also a ValueError)
+    └── InsightsError           the insights database cannot be read or changed
 
 What a person types into a search box never raises: only arguments a program passes
 (a negative limit, an unknown kind) raise :class:`QueryError`.
@@ -31,3 +32,7 @@ class IndexBuildError(FaqkbError):
 
 class QueryError(FaqkbError, ValueError):
     """A search was called with invalid arguments."""
+
+
+class InsightsError(FaqkbError):
+    """The insights database cannot be read or changed (recording events never raises)."""

@@ -10,6 +10,7 @@ part of faqkb that imports Flask.
 - :mod:`.views`: the routes, each serving HTML and, where it has data, a JSON twin.
 - :mod:`.layout`: a document laid out for reading with its passages anchored (no Flask).
 - :mod:`.server` and :mod:`.workers`: waitress set up for faqkb, in one process or several.
+- :mod:`.insights`: when insights are on, recording searches, votes, the insights page.
 
 ``flask --app faqkb.web run --debug`` serves it for development; ``faqkb serve`` runs
 it with waitress.
@@ -26,7 +27,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from faqkb.errors import DocumentError, FaqkbError, QueryError
 from faqkb.kb import KnowledgeBase
-from faqkb.web import guards, views
+from faqkb.web import guards, insights, views
 
 __all__ = ["create_app", "find_templates"]
 
@@ -53,7 +54,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
       variables of the same names, then the bundled ``kb/``);
     - ``FAQKB_CHECK_INTERVAL``: seconds between checks of ``kb/`` for changes;
     - ``FAQKB_PER_PAGE``: results on a page (a request may ask for up to 100);
-    - ``FAQKB_MAX_QUERY_CHARS``: the longest query accepted (longer ones get a 400).
+    - ``FAQKB_MAX_QUERY_CHARS``: the longest query accepted (longer ones get a 400);
+    - ``FAQKB_INSIGHTS`` and the other ``FAQKB_INSIGHTS_*`` settings of
+      :mod:`faqkb.web.insights`: record what people search for (off by default).
 
     Raises :class:`~faqkb.errors.KnowledgeBaseError` when no knowledge base is found.
     """
@@ -79,6 +82,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.wsgi_app = guards.UsableHost(  # type: ignore[method-assign]
         guards.ReadableQueryString(app.wsgi_app))
     app.register_blueprint(views.bp)
+    insights.init_app(app)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(FaqkbError, _library_error)
     app.before_request(guards.check_request)

@@ -8,26 +8,27 @@
   which no IDNA decoder reads) is replaced by the server's own address before Flask
   builds URLs from it, and the request is answered 400.
 - :func:`check_request` (before each request): such a ``Host`` is a 400; only ``GET``
-  and ``HEAD`` are answered (405 with ``Allow`` otherwise), a URL is at most
-  :data:`MAX_URL_CHARS` long (414) and the headers at most :data:`MAX_HEADER_BYTES` in
-  all, :data:`MAX_FIELD_BYTES` each (431).
+  and ``HEAD`` are answered (405 with ``Allow`` otherwise; ``POST`` too by a view marked
+  :func:`accepts_post`), a URL is at most :data:`MAX_URL_CHARS` long (414) and the
+  headers at most :data:`MAX_HEADER_BYTES` in all, :data:`MAX_FIELD_BYTES` each (431).
 - :func:`secure` (after each request, errors and static files included): the
   :data:`SECURITY_HEADERS`, and ``Cache-Control``: pages and JSON are revalidated
   (``no-cache``: the knowledge base can change at any time), errors never stored.
 
 The app only reads, so these are its whole surface: nothing a request carries is
-written anywhere, and every name in a URL is looked up among the indexed documents.
+written anywhere (but a vote, when insights are on: see :mod:`.insights`), and every name
+in a URL is looked up among the indexed documents.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import quote
 
-from flask import Response, abort, request
+from flask import Response, abort, current_app, request
 from werkzeug.exceptions import MethodNotAllowed
 
 if TYPE_CHECKING:
@@ -57,6 +58,8 @@ SECURITY_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
 }
+_ACCEPTS_POST = "faqkb_accepts_post"
+_View = TypeVar("_View", bound=Callable[..., object])
 # Everything a query string may hold as it is; any other byte is percent-encoded.
 _URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '"<>\\^`{|}')
 BAD_HOST = "faqkb.bad_host"  # set in the WSGI environ when the Host header was replaced
@@ -145,7 +148,7 @@ def check_request() -> None:
     usable host name."""
     if request.environ.get(BAD_HOST):
         abort(400, "The request's Host header is not a host name this site can answer to.")
-    if request.method not in METHODS:
+    if request.method not in METHODS and not _may_post():
         raise MethodNotAllowed(valid_methods=list(METHODS),
                                description="This site can only be read: use GET or HEAD.")
     url_chars = len(request.environ.get("PATH_INFO", "")) + len(request.query_string)
@@ -155,6 +158,17 @@ def check_request() -> None:
     sizes = [len(name) + len(value) for name, value in request.headers.items()]
     if sum(sizes) > MAX_HEADER_BYTES or max(sizes, default=0) > MAX_FIELD_BYTES:
         abort(431, "The request's headers are too large.")
+
+
+def accepts_post(view: _View) -> _View:
+    """Mark ``view`` as one that takes ``POST`` requests (a small form), past check_request."""
+    setattr(view, _ACCEPTS_POST, True)
+    return view
+
+
+def _may_post() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return request.method == "POST" and getattr(view, _ACCEPTS_POST, False)
 
 
 def secure(response: Response) -> Response:

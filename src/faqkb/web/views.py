@@ -41,6 +41,7 @@ from faqkb.errors import DocumentError, KnowledgeBaseError
 from faqkb.kb import KnowledgeBase
 from faqkb.models import KINDS, Entry, Hit, SearchResults
 from faqkb.search.suggest import Suggester
+from faqkb.web import insights
 from faqkb.web.layout import anchor_id, has_title, lay_out
 
 bp = Blueprint("faqkb", __name__)
@@ -205,6 +206,8 @@ def search(fmt: str) -> ResponseReturnValue:
         results = knowledge_base().search(wanted.query, wanted.per_page, offset=wanted.offset,
                                           kind=wanted.kind, source=wanted.source,
                                           correct=not wanted.exact)
+        if wanted.page == 1:
+            insights.record_search(wanted.query, results)
     pages = max(1, math.ceil(results.total / wanted.per_page))
     if fmt == "json":
         data = results.to_dict()
@@ -369,6 +372,7 @@ def source(name: str, fmt: str) -> ResponseReturnValue:
         passage = next((e for e in entries if e.id == wanted), None)
         if passage is None:
             abort(404, f"This document has no entry “{_shorten(wanted)}”.")
+        insights.record_open(passage)
     nodes = lay_out(document, entries, passage)
     return render_template(
         "source.html", document=document, nodes=nodes, has_title=has_title(nodes),
