@@ -3,9 +3,13 @@ search; the index keeps answering and nothing is lost or mixed."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import itertools
 import logging
 import os
 import random
+import select
 import shutil
 import signal
 import subprocess
@@ -61,6 +65,23 @@ def generated_kb(tmp_path: Path) -> Path:
         (folder / f"page-{number:03d}.txt").write_text(made_up_faq(rng, number),
                                                        encoding="utf-8")
     return folder
+
+
+def descendants(root: int) -> set[int]:
+    """The live processes descended from ``root``."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, pending = set(), [root]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            found.add(child)
+            pending.append(child)
+    return found
 
 
 def test_a_missing_index_file_is_detected_and_rebuilt(kb: KnowledgeBase) -> None:
@@ -121,7 +142,7 @@ def test_a_stale_index_keeps_answering_when_it_cannot_be_rebuilt(
     before = hits(kb)
     (kb_dir / "new.txt").write_text("News\n\nWhat is new?\n\nNothing much.\n", encoding="utf-8")
 
-    def read_only(*args: object) -> None:
+    def read_only(*args: object, **kwargs: object) -> None:
         raise IndexBuildError("cannot create /read-only/index: Read-only file system")
 
     monkeypatch.setattr("faqkb.index.keeper.build_generation", read_only)
@@ -130,6 +151,26 @@ def test_a_stale_index_keeps_answering_when_it_cannot_be_rebuilt(
         assert hits(kb) == before
         assert hits(kb, "Session") == before  # checked again, failed again: said once
     assert caplog.text.count("Read-only file system; searching the index as it is") == 1
+
+
+def test_a_full_disk_is_warned_about_once_and_not_retried_at_every_search(
+        kb: KnowledgeBase, kb_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    before = hits(kb)
+    attempts = itertools.count(1)
+
+    def disk_full(*args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device",
+                      str(kb.index_dir / f"gen-{next(attempts):06d}" / "MAIN.seg"))
+
+    monkeypatch.setattr("faqkb.index.builder.update_index", disk_full)
+    monkeypatch.setattr("faqkb.index.builder.create_index", disk_full)
+    (kb_dir / "new.txt").write_text("News\n\nWhat is new?\n\nNothing much.\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="faqkb"):
+        for query in ("session", "Session", "SESSION", "session?", "a session"):
+            assert hits(kb, query) == before
+    assert caplog.text.count("No space left on device") == 2  # the update, the full build
+    assert next(attempts) <= 3  # tried once, not at every search
 
 
 def test_a_damaged_index_is_built_afresh_rather_than_updated(kb: KnowledgeBase,
@@ -275,3 +316,36 @@ def test_searches_go_on_while_the_index_is_rebuilt(kb: KnowledgeBase, kb_dir: Pa
             thread.join()
     assert failures == []
     assert results and all(result == expected for result in results)
+
+
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="waits on processes with pidfd_open")
+def test_build_workers_die_with_their_killed_parent(tmp_path: Path) -> None:
+    folder = tmp_path / "large"  # over 2 MB: built by one worker per core
+    folder.mkdir()
+    rng = random.Random(8)
+    for number in range(700):
+        (folder / f"page-{number:03d}.txt").write_text(made_up_faq(rng, number),
+                                                       encoding="utf-8")
+    command = [sys.executable, "-m", "faqkb", "build", "--force", "-j", "2", "--kb",
+               str(folder), "--index-dir", str(tmp_path / "index")]
+    build = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: set[int] = set()
+    while len(workers) < 2 and build.poll() is None:
+        workers = {pid for pid in descendants(build.pid)
+                   if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()}
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            build.wait(timeout=0.02)
+    left = descendants(build.pid)
+    assert len(workers) == 2, "the build did not start its workers"
+    build.kill()
+    build.wait()
+    handles = []
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            handles.append(os.pidfd_open(pid))
+    try:
+        for handle in handles:  # readable once the process has exited
+            assert select.select([handle], [], [], 30.0)[0], "a worker outlived its parent"
+    finally:
+        for handle in handles:
+            os.close(handle)

@@ -382,3 +382,7 @@ def test_a_large_knowledge_base_is_built_by_several_processes(
         serial.documents, serial.qa_pairs, serial.claims)
     assert parallel_kb.search("hazel item")[0].question == "What is the hazel item?"
     assert parallel_kb.search("tawels").suggestion == "towels"
+
+
+def test_entries_of_a_source_no_document_can_be_named_are_none(kb: KnowledgeBase) -> None:
+    assert kb.entries(source="clinic\udcff.txt") == []

@@ -118,7 +118,7 @@ def test_serve_answers_from_the_index_it_has_when_it_cannot_rebuild_it(
     assert runner.invoke(cli, ["build", *index]).exit_code == 0
     (kb_dir / "new.txt").write_text("News\n\nWhat is new?\n\nNothing much.\n", encoding="utf-8")
 
-    def read_only(*args: object) -> None:
+    def read_only(*args: object, **kwargs: object) -> None:
         raise IndexBuildError("cannot create /srv/index/gen-2: Read-only file system")
 
     monkeypatch.setattr("faqkb.index.keeper.build_generation", read_only)
@@ -132,7 +132,7 @@ def test_serve_answers_from_the_index_it_has_when_it_cannot_rebuild_it(
 def test_serve_without_any_index_it_can_build_is_a_clear_error(
         runner: CliRunner, kb_dir: Path, tmp_path: Path, fake_waitress: type[FakeServer],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    def read_only(*args: object) -> None:
+    def read_only(*args: object, **kwargs: object) -> None:
         raise IndexBuildError("cannot create /srv/index/gen-1: Read-only file system")
 
     monkeypatch.setattr("faqkb.index.keeper.build_generation", read_only)

@@ -2,9 +2,10 @@
 
 :class:`KnowledgeBase` ties the pieces together. Through an
 :class:`~faqkb.index.keeper.IndexKeeper` it builds the index when there is none or when
-the documents or the extractor changed (checked on first use and then at most every
-``check_interval`` seconds); it serves searches from a searcher opened
-once per thread, and picks up a newer index built by another process.
+the documents or the extractor changed (checked on first use and then every
+``check_interval`` seconds in the background, off the search path); it serves searches
+from a searcher opened once per thread, and picks up a newer index built by another
+process.
 
 :func:`search` is the one-line entry point over the bundled knowledge base.
 """
@@ -22,7 +23,7 @@ from faqkb.documents import read_document
 from faqkb.errors import IndexBuildError, KnowledgeBaseError, QueryError
 from faqkb.index import storage
 from faqkb.index.keeper import IndexKeeper, Progress
-from faqkb.index.opened import DAMAGE, DamagedIndex, Opened, open_generation
+from faqkb.index.opened import DAMAGE, DamagedIndex, Opened, is_damaged, open_generation
 from faqkb.index.schema import stored_entry
 from faqkb.models import KINDS, BuildReport, Document, Entry, SearchResults
 from faqkb.search.plan import plan_query
@@ -59,8 +60,9 @@ class KnowledgeBase:
 
     ``kb_dir`` defaults to :func:`default_kb_dir`; ``index_dir`` to ``FAQKB_INDEX_DIR``
     or a folder in the user's cache. With ``auto_build`` (the default) the index is
-    built or refreshed on demand. ``check_interval`` is how many seconds may pass
-    before the documents are checked again for changes (0 checks on every search).
+    built or refreshed on demand: ``kb/`` is compared with it on first use, then every
+    ``check_interval`` seconds by a background thread (searches meanwhile answer from
+    the index in service); 0 checks before every search instead, in its thread.
     """
 
     def __init__(
@@ -201,8 +203,11 @@ class KnowledgeBase:
         return self._synonyms[1]
 
     def entries(self, *, kind: str | None = None, source: str | None = None) -> list[Entry]:
-        """Every entry of the index, in document order, optionally of one kind or source."""
+        """Every entry of the index, in document order, optionally of one kind or source
+        (a document's exact name). Raises :class:`QueryError` for an invalid ``kind``."""
         _check_arguments(1, 0, kind)
+        if source is not None and not _is_text(source):
+            return []  # no document is named so: Whoosh cannot even encode the name
         terms = {name: value for name, value in (("kind", kind), ("source", source)) if value}
 
         def read(opened: Opened) -> list[Entry]:
@@ -244,7 +249,9 @@ class KnowledgeBase:
         return read_document(self.kb_dir.resolve() / name, name)
 
     def close(self) -> None:
-        """Close the open index (once the searches in progress are done with it)."""
+        """Close the open index (once the searches in progress are done with it) and stop
+        checking ``kb/`` in the background; a later search opens it again."""
+        self._keeper.stop()
         with self._lock:
             if self._opened is not None:
                 self._opened.retire()
@@ -290,15 +297,19 @@ class KnowledgeBase:
 
     def _with_index(self, action: Callable[[Opened], _T]) -> _T:
         """Run ``action`` on the open index; if its files fail under it (damaged, or removed
-        by another process's build), reopen or rebuild and try once more."""
+        by another process's build), reopen or rebuild and try once more. An exception
+        that is not about files is damage when the files no longer match their checksums,
+        and a bug (raised as it is) when they do."""
         opened = self._open(enter=True)
         try:
             return action(opened)
-        except DAMAGE as exc:
+        except Exception as exc:
+            if not isinstance(exc, DAMAGE) and not is_damaged(opened):
+                raise
             with self._lock:
                 if storage.current_generation(self.index_dir) == opened.generation:
-                    _log.warning("the index in %s failed (%s); rebuilding it",
-                                 opened.generation, exc)
+                    _log.warning("the index in %s failed (%s: %s); rebuilding it",
+                                 opened.generation, type(exc).__name__, exc)
                     if not self.auto_build:
                         raise IndexBuildError(f"the index in {opened.generation} is damaged "
                                               f"({exc}); run `faqkb build --force`") from None

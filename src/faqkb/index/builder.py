@@ -19,9 +19,15 @@ service: :func:`faqkb.index.storage.commit_generation` puts it there.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -69,10 +75,10 @@ class Built:
 
 def build_generation(kb_dir: Path, index_dir: Path, current: Path | None,
                      previous: Manifest | None, progress: Progress | None = None,
-                     jobs: int = 1) -> Built:
+                     jobs: int = 1, warn: Callable[..., None] = _log.warning) -> Built:
     """Build a new generation for ``kb_dir``: an update of ``current`` when ``previous``
     (its manifest) allows one, else a full build, in up to ``jobs`` processes.
-    ``previous=None`` forces a full build."""
+    ``previous=None`` forces a full build. ``warn`` logs an update that failed."""
     states = scan(kb_dir)
     notes = tuple(discover(kb_dir)[1])
     if current is not None and previous is not None and _updatable(current, previous):
@@ -82,14 +88,16 @@ def build_generation(kb_dir: Path, index_dir: Path, current: Path | None,
                 return _update(kb_dir, index_dir, current, previous, changes, states, notes,
                                progress)
             except Exception as exc:  # noqa: BLE001 - whatever failed, a full build may not
-                _log.warning("updating the index in %s failed (%s: %s); building it afresh",
-                             current, type(exc).__name__, exc)
+                warn("updating the index in %s failed (%s: %s); building it afresh",
+                     current, type(exc).__name__, exc)
     return _full(kb_dir, index_dir, states, notes, progress, jobs)
 
 
 def _updatable(current: Path, previous: Manifest) -> bool:
-    """True when ``current`` can be updated: same extractor, few segments, files whole."""
-    if previous.code != storage.code_fingerprint() or storage.damage(current, previous):
+    """True when ``current`` can be updated: same extractor, few segments, files whole
+    (checked byte for byte: an update hard-links them into the new generation)."""
+    if previous.code != storage.code_fingerprint() \
+            or storage.damage(current, previous, verify=True):
         return False
     try:
         return segment_count(current) < UPDATE_MAX_SEGMENTS
@@ -150,11 +158,34 @@ class _Result:
 
 
 _counter: Any = None  # documents done, shared with the parent by worker processes
+_PARENT_POLL = 0.5  # seconds between a worker's checks that its parent is alive
 
 
-def _share_counter(counter: Any) -> None:
+def _start_worker(counter: Any, parent: int) -> None:
+    """Set up a worker process: share the progress counter, and die with the parent.
+
+    A worker whose parent was killed would otherwise wait for work forever (it holds
+    its own end of the queue it reads). Linux kills it at once (a parent-death signal);
+    elsewhere, or should the parent have died before the signal was asked for, a
+    thread notices that the parent is gone.
+    """
     global _counter
     _counter = counter
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True,
+                     name="faqkb-parent-watch").start()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL)
+    os._exit(1)
 
 
 def _index_files(generation: str, kb_dir: str, names: Sequence[str], memory_mb: int,
@@ -233,8 +264,8 @@ def _in_workers(generation: Path, kb_dir: Path, groups: list[list[str]],
     context = multiprocessing.get_context("spawn")
     counter = context.Value("i", 0)
     total = sum(len(g) for g in groups)
-    with ProcessPoolExecutor(len(groups), mp_context=context, initializer=_share_counter,
-                             initargs=(counter,)) as pool:
+    with ProcessPoolExecutor(len(groups), mp_context=context, initializer=_start_worker,
+                             initargs=(counter, os.getpid())) as pool:
         futures: list[Future[_Result]] = [
             pool.submit(_index_files, str(generation), str(kb_dir), group, WRITER_MEMORY_MB)
             for group in groups]

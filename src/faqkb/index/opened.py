@@ -1,10 +1,12 @@
 """An index generation opened for searching, checked first, shared by every thread.
 
 :func:`open_generation` opens a generation only after checking it: its files are all
-there at the sizes the manifest recorded, and Whoosh finds as many entries as the
-manifest says. A generation that fails is *damaged* (:class:`DamagedIndex`), and
-the knowledge base rebuilds it. :data:`DAMAGE` lists what reading a damaged index
-can raise later, during a search.
+there with the sizes and checksums (SHA-256) the manifest recorded, read through once,
+and Whoosh finds as many entries as the manifest says. A generation that fails is
+*damaged* (:class:`DamagedIndex`), and the knowledge base rebuilds it. :data:`DAMAGE`
+lists what reading an index whose files went away can raise later, during a search;
+any other exception there is damage when the checksums no longer match
+(:func:`is_damaged`).
 
 Each thread gets its own Whoosh searcher (:meth:`Opened.searcher`); a thread keeps
 the generation it opened until it next searches, so a rebuild never pulls an index
@@ -140,20 +142,25 @@ def _close(searchers: list[Any], index: Any) -> None:
     index.close()
 
 
+def is_damaged(opened: Opened) -> bool:
+    """True when the files of an open generation are no longer as written (read again)."""
+    return storage.damage(opened.generation, opened.manifest, verify=True) is not None
+
+
 def open_generation(generation: Path) -> Opened:
     """Open ``generation`` for searching; raises :class:`DamagedIndex` when it is damaged."""
     manifest = storage.read_manifest(generation)
     if manifest is None:
         raise DamagedIndex("its manifest is missing or unreadable")
-    problem = storage.damage(generation, manifest)
+    problem = storage.damage(generation, manifest, verify=True)
     if problem:
         raise DamagedIndex(problem)
     try:
         index = open_index(generation)
         with index.searcher() as searcher:
             found = searcher.doc_count()
-    except DAMAGE as exc:
-        raise DamagedIndex(f"Whoosh cannot read it ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - whatever Whoosh makes of its files, they are bad
+        raise DamagedIndex(f"Whoosh cannot read it ({type(exc).__name__}: {exc})") from None
     if found != manifest.entries:
         index.close()
         raise DamagedIndex(f"it holds {found} entries where {manifest.entries} were written")
