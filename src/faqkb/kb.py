@@ -29,6 +29,7 @@ from faqkb.models import KINDS, BuildReport, Document, Entry, SearchResults
 from faqkb.search.plan import plan_query
 from faqkb.search.query import clean_query, parse_query
 from faqkb.search.retrieval import run_search
+from faqkb.search.scoring import Scorer
 from faqkb.search.synonyms import SYNONYMS_FILE, Synonyms
 
 MAX_LIMIT = 1000
@@ -183,8 +184,9 @@ class KnowledgeBase:
                 stats = opened.stats()
                 plan = plan_query(stats, opened.vocabulary, parsed, raw, synonyms,
                                   correct=correct)
-                results = run_search(opened.searcher(), stats, plan, parsed, raw,
-                                     limit=limit, offset=offset, kind=kind, source=source)
+                results = run_search(opened.searcher(), _scorer(opened), stats, plan, parsed,
+                                     raw, limit=limit, offset=offset, kind=kind,
+                                     source=source)
                 opened.results.put(key, results)
             return results
 
@@ -324,6 +326,14 @@ class KnowledgeBase:
                 retry.leave()
         finally:
             opened.leave()
+
+
+def _scorer(opened: Opened) -> Scorer:
+    """The scorer of a generation, made on its first search."""
+    scorer = opened.derived.get("scorer")
+    if scorer is None:
+        scorer = opened.derived.setdefault("scorer", Scorer(opened.postings))
+    return scorer  # type: ignore[no-any-return]
 
 
 def _is_text(value: str) -> bool:

@@ -230,7 +230,9 @@ class Hit:
 class SearchResults:
     """The hits of one search, best first, with what a results page needs around them.
 
-    ``total`` counts every entry that matched (before the limit); ``suggestion`` is a
+    ``total`` counts the hits (before the limit), repeats collapsed: exactly when
+    ``total_exact``, else as an estimate (a search matching thousands of entries
+    collapses only the best of them one by one); ``suggestion`` is a
     corrected query when some words were not in the index's vocabulary and
     ``corrected`` tells whether the hits are for that suggestion. ``no_close_match``
     says that nothing matched well: the hits, if any, are weak.
@@ -242,6 +244,7 @@ class SearchResults:
     query: str
     hits: tuple[Hit, ...]
     total: int
+    total_exact: bool = True
     suggestion: str | None = None
     corrected: bool = False
     no_close_match: bool = False
@@ -266,6 +269,7 @@ class SearchResults:
         return {
             "query": self.query,
             "total": self.total,
+            "total_exact": self.total_exact,
             "suggestion": self.suggestion,
             "corrected": self.corrected,
             "no_close_match": self.no_close_match,

@@ -31,6 +31,7 @@ from typing import Any
 from whoosh.index import EmptyIndexError
 
 from faqkb.index import storage
+from faqkb.index.postings import Postings, PostingsError, open_postings
 from faqkb.index.schema import TermStats, open_index, open_searcher
 from faqkb.index.vocabulary import Vocabulary
 from faqkb.index.writing import open_term_counts, open_vocabulary
@@ -87,7 +88,10 @@ class Opened:
     index: Any
     vocabulary: Vocabulary
     manifest: storage.Manifest
+    postings: Postings
     results: ResultCache = field(default_factory=ResultCache)
+    # What later stages derive from the generation once (the search's scorer).
+    derived: dict[str, Any] = field(default_factory=dict)
     _local: threading.local = field(default_factory=threading.local)
     frequencies: dict[str, int] = field(default_factory=dict)
     _searchers: list[Any] = field(default_factory=list)
@@ -157,12 +161,16 @@ def open_generation(generation: Path) -> Opened:
         raise DamagedIndex(problem)
     try:
         index = open_index(generation)
-        with index.searcher() as searcher:
-            found = searcher.doc_count()
+        with index.reader() as reader:
+            found = reader.doc_count()
+            postings = open_postings(generation, reader)
+    except PostingsError as exc:
+        index.close()
+        raise DamagedIndex(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - whatever Whoosh makes of its files, they are bad
         raise DamagedIndex(f"Whoosh cannot read it ({type(exc).__name__}: {exc})") from None
     if found != manifest.entries:
         index.close()
         raise DamagedIndex(f"it holds {found} entries where {manifest.entries} were written")
-    return Opened(generation, index, open_vocabulary(generation), manifest,
+    return Opened(generation, index, open_vocabulary(generation), manifest, postings,
                   frequencies=open_term_counts(generation))

@@ -95,6 +95,11 @@ def stored_entry(fields: dict[str, Any]) -> Entry:
                  context)
 
 
+def field_terms(fields: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
+    """The terms of the question, heading and body fields of :func:`entry_fields` output."""
+    return fields[QUESTION].split(), fields[HEADING].split(), fields[BODY].split()
+
+
 def entry_fields(entry: Entry) -> tuple[dict[str, Any], set[str]]:
     """The Whoosh fields of ``entry``, and every term it holds (for :class:`Counts`)."""
     body = entry.text if not entry.context else f"{entry.text}\n{entry.context}"

@@ -19,7 +19,15 @@ from whoosh import index as whoosh_index
 from whoosh.index import TOC
 from whoosh.writing import SegmentWriter
 
-from faqkb.index.schema import SOURCE, entry_fields, entry_words, make_schema, stored_entry
+from faqkb.index.postings import PostingsWriter, postings_path
+from faqkb.index.schema import (
+    SOURCE,
+    entry_fields,
+    entry_words,
+    field_terms,
+    make_schema,
+    stored_entry,
+)
 from faqkb.index.vocabulary import Vocabulary
 from faqkb.models import Entry
 
@@ -53,7 +61,9 @@ class SegmentBuilder:
         scratch = index.storage.temp_storage(f"{index.indexname}-{os.getpid()}.tmp")
         self._writer._tempstorage = scratch
         self._writer.pool.tempstore = scratch
+        self._directory = directory
         self.counts = Counts()
+        self.postings = PostingsWriter()
 
     def add(self, entries: Iterable[Entry]) -> None:
         """Index ``entries``."""
@@ -61,11 +71,16 @@ class SegmentBuilder:
             fields, terms = entry_fields(entry)
             self._writer.add_document(**fields)
             self.counts.add(entry_words(entry), terms)
+            self.postings.add(entry, field_terms(fields))
 
     def finish(self) -> Any:
-        """Write the segment out and return it (for :func:`commit_segments`)."""
+        """Write the segment and its postings out and return it (for
+        :func:`commit_segments`)."""
+        segment_id = self._writer.newsegment.segment_id()
         segment = self._writer._finalize_segment()
         self._writer._finish()
+        if self.postings.count:
+            self.postings.save(postings_path(self._directory, segment_id))
         return segment
 
     def cancel(self) -> None:
@@ -91,8 +106,9 @@ def update_index(directory: Path, removed_sources: Iterable[str],
     """Remove every entry of ``removed_sources`` from the index in ``directory`` and add
     ``entries``, keeping its vocabulary in step; returns how many entries were added.
 
-    The new entries go into a new segment; Whoosh merges small segments as it commits,
-    leaving large ones alone, so an update costs about what its documents cost.
+    The new entries go into a new segment, with its postings; segments are never merged
+    by an update (their postings files describe them as written), so an update costs
+    about what its documents cost, and the builder builds afresh after a few.
     """
     index = whoosh_index.open_dir(str(directory))
     counts = Counts.load(directory)
@@ -102,6 +118,7 @@ def update_index(directory: Path, removed_sources: Iterable[str],
                 entry = stored_entry(stored)
                 counts.remove(entry_words(entry), entry_fields(entry)[1])
     writer = index.writer(limitmb=WRITER_MEMORY_MB, compound=False)
+    postings = PostingsWriter()
     added = 0
     try:
         for source in removed_sources:
@@ -110,11 +127,14 @@ def update_index(directory: Path, removed_sources: Iterable[str],
             fields, terms = entry_fields(entry)
             writer.add_document(**fields)
             counts.add(entry_words(entry), terms)
+            postings.add(entry, field_terms(fields))
             added += 1
+        if added:
+            postings.save(postings_path(directory, writer.newsegment.segment_id()))
     except BaseException:
         writer.cancel()
         raise
-    writer.commit()
+    writer.commit(merge=False)
     index.close()
     counts.save(directory)
     return added

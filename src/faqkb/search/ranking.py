@@ -1,123 +1,172 @@
-"""Ranking candidates: how much of the query each one covers, how nearly its question
-asks what was asked, and which hits repeat one another.
+"""Ranking scored entries, collapsing the hits that repeat one another, and judging them.
 
-- *Coverage* scales an entry's BM25F score by the share of the query's concepts it
-  says (rarity-weighted); a section heading gives context, not coverage.
-- *Likeness*: a question asked in nearly the user's words boosts its pair.
-- *Collapse*: a hit inside a better hit's passage (a claim within a pair's answer) is
-  dropped, or takes the pair's place when it is the focused answer; the same text
-  from several places becomes one hit naming the others (``also_in``).
-- *Judge*: :data:`NO_CLOSE_MATCH_COVERAGE` says when nothing matches well.
+- *Rank* (:func:`rank`): an entry's BM25F score, scaled by its coverage of the query
+  and by how nearly its question asks what was asked.
+- *Collapse* (:func:`collapse`): a hit inside a better hit's passage (a claim within a
+  pair's answer) is dropped, or takes the pair's place when it is the focused answer;
+  the same text from several places becomes one hit naming the others (``also_in``).
+- *Count* (:func:`groups_estimate`): when too many entries match to collapse them one
+  by one, the hits they would collapse into are counted by overlapping passages.
+- *Judge* (:func:`is_close_match`): whether any hit matches the query well.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+import bisect
+from dataclasses import dataclass
 
-from faqkb.index.schema import ENTRY_TERMS, QUESTION_TERMS, stored_entry
-from faqkb.models import Entry
-from faqkb.search.plan import Concept, Plan
+import numpy as np
+import numpy.typing as npt
+
+from faqkb.index.postings import Postings
+from faqkb.search.scoring import Scorer, Scores
 
 QUESTION_MATCH_BOOST = 1.5
 FOCUS_LIKENESS = 0.5  # a pair whose question is at least this like the query stays whole
 FOCUS_SHARE = 0.6  # ...and a passage must be this much shorter than the pair to replace it
-# When no hit covers this share of the query's concepts (weighted by
-# rarity), the results say "no close match". Chosen on judged queries over the bundled
-# kb/ (tests/data/relevance_queries.jsonl and the shared dev set, 52 answerable and 6
-# unanswerable, plus 8 unanswerable probes): every answerable query's best hit covers
-# 0.49 or more, every unanswerable one's 0.46 or less; the threshold sits between.
+# When no hit covers this share of the query's concepts (weighted by rarity), the
+# results say "no close match".
 NO_CLOSE_MATCH_COVERAGE = 0.48
+
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+_QA = 0  # faqkb.models.KINDS.index("qa")
+
+
+def rank(scores: Scores, scorer: Scorer) -> FloatArray:
+    """The final score of every document (0 where nothing matched)."""
+    coverage, likeness = scores.coverage, scores.likeness
+    result: FloatArray = scores.bm25 * (0.25 + 0.75 * coverage * coverage) \
+        * (1.0 + QUESTION_MATCH_BOOST * likeness * likeness)
+    return result
 
 
 @dataclass(frozen=True, slots=True)
-class Scored:
-    """A candidate entry with its final score and what it was judged on."""
+class Candidates:
+    """The best matching documents in ranked order, with what collapsing needs."""
 
-    entry: Entry
-    score: float
-    coverage: float
-    likeness: float
+    docs: IntArray
+    scores: FloatArray
+    coverage: FloatArray
+    likeness: FloatArray
+    kinds: npt.NDArray[np.uint8]
+    sources: npt.NDArray[np.int32]
+    starts: npt.NDArray[np.int32]
+    ends: npt.NDArray[np.int32]
+    text_keys: npt.NDArray[np.int64]
 
-
-def rescore(hit: Any, plan: Plan, wanted: frozenset[str],
-             term_weight: Callable[[str], float]) -> Scored:
-    fields = hit.fields()
-    # What the entry itself says (its question and text): a section heading gives
-    # context, not coverage.
-    matched = wanted.intersection(fields.get(ENTRY_TERMS, "").split())
-    coverage = _coverage(plan.concepts, matched)
-    score = hit.score * (0.25 + 0.75 * coverage ** 2)
-    # A question asked in (nearly) the user's own words is the answer they want.
-    likeness = max((_likeness(plan.concepts, frozenset(terms), term_weight)
-                    for terms in fields.get(QUESTION_TERMS, ())), default=0.0)
-    score *= 1.0 + QUESTION_MATCH_BOOST * likeness ** 2
-    return Scored(stored_entry(fields), score, coverage, likeness)
+    @classmethod
+    def of(cls, order: IntArray, final: FloatArray, scores: Scores,
+           postings: Postings) -> Candidates:
+        """The candidates ``order`` (document numbers, best first)."""
+        return cls(order, final[order], scores.coverage[order], scores.likeness[order],
+                   postings.kinds[order], postings.sources[order], postings.starts[order],
+                   postings.ends[order], postings.text_keys[order])
 
 
-def _coverage(concepts: Sequence[Concept], matched: frozenset[str]) -> float:
-    total = sum(c.weight for c in concepts)
-    if not total:
-        return 1.0
-    found = sum(c.weight * _best(c, matched) for c in concepts)
-    return found / total
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """A hit after collapsing: its position among the candidates, the positions of
+    the entries that repeat it, and the position whose score it ranks by (a focused
+    passage that took a pair's place keeps the pair's rank)."""
+
+    position: int
+    repeats: list[int]
+    ranked_as: int
 
 
-def _best(concept: Concept, terms: frozenset[str]) -> float:
-    return max((w for alt, w in concept.alternatives if terms.issuperset(alt)), default=0.0)
-
-
-def _likeness(concepts: Sequence[Concept], question: frozenset[str],
-              term_weight: Callable[[str], float]) -> float:
-    """How nearly a question asks what the query asks: a Jaccard likeness of the two,
-    concept by concept, each concept and question word weighted by its rarity."""
-    if not question or not concepts:
-        return 0.0
-    shared = 0.0
-    covered: set[str] = set()
-    for concept in concepts:
-        best = _best(concept, question)
-        if best:
-            shared += best * concept.weight
-            covered.update(t for alt, w in concept.alternatives if w == best for t in alt)
-    union = sum(c.weight for c in concepts) + sum(term_weight(t) for t in question - covered)
-    return shared / union if union else 0.0
-
-
-def collapse(scored: list[Scored]) -> list[tuple[Scored, list[Entry]]]:
+def collapse(candidates: Candidates) -> list[Kept]:
     """One hit per passage, the most focused one; one hit per text, naming the others.
 
-    A hit overlapping a better one is dropped, except that a passage inside a pair's
+    A
+    hit overlapping a better one is dropped, except that a passage inside a pair's
     answer takes the pair's place when it says all the pair matched for and the
     pair's question is not what was asked: the focused answer beats the long one.
     """
-    kept: list[tuple[Scored, list[Entry]]] = []
-    by_text: dict[str, int] = {}
-    by_source: dict[str, list[int]] = {}
-    for item in scored:
-        entry = item.entry
-        clash = next((i for i in by_source.get(entry.source, ())
-                      if kept[i][0].entry.start < entry.end
-                      and entry.start < kept[i][0].entry.end), None)
+    kinds = candidates.kinds.tolist()
+    sources = candidates.sources.tolist()
+    starts = candidates.starts.tolist()
+    ends = candidates.ends.tolist()
+    keys = candidates.text_keys.tolist()
+    coverage = candidates.coverage.tolist()
+    likeness = candidates.likeness.tolist()
+    kept: list[tuple[list[int], list[int]]] = []  # ([position, ranked as], repeats)
+    by_text: dict[int, int] = {}
+    # Per source, the kept passages (which never overlap) sorted by start.
+    spans: dict[int, tuple[list[int], list[int]]] = {}
+    for i in range(len(kinds)):
+        start, end = starts[i], ends[i]
+        opened, slots = spans.setdefault(sources[i], ([], []))
+        at = bisect.bisect_left(opened, start)
+        clash = None
+        for neighbour in (at - 1, at):
+            if 0 <= neighbour < len(opened):
+                k = slots[neighbour]
+                other = kept[k][0][0]
+                if starts[other] < end and start < ends[other]:
+                    clash = (neighbour, k, other)
+                    break
         if clash is not None:
-            if _more_focused(item, kept[clash][0]):
-                kept[clash] = (replace(item, score=kept[clash][0].score), kept[clash][1])
+            neighbour, k, other = clash
+            if (kinds[other] == _QA and starts[other] <= start and end <= ends[other]
+                    and end - start < FOCUS_SHARE * (ends[other] - starts[other])
+                    and coverage[i] >= coverage[other] - 1e-9
+                    and likeness[other] < FOCUS_LIKENESS):
+                kept[k][0][0] = i
+                del opened[neighbour], slots[neighbour]
+                at = bisect.bisect_left(opened, start)
+                opened.insert(at, start)
+                slots.insert(at, k)
             continue
-        key = re.sub(r"\W+", "", entry.text.lower())
+        key = keys[i]
         if key in by_text:
-            kept[by_text[key]][1].append(entry)
+            kept[by_text[key]][1].append(i)
             continue
         by_text[key] = len(kept)
-        by_source.setdefault(entry.source, []).append(len(kept))
-        kept.append((item, []))
-    return kept
+        opened.insert(at, start)
+        slots.insert(at, len(kept))
+        kept.append(([i, i], []))
+    return [Kept(place[0], repeats, place[1]) for place, repeats in kept]
 
 
-def _more_focused(item: Scored, kept: Scored) -> bool:
-    inner, outer = item.entry, kept.entry
-    return (outer.kind == "qa" and outer.start <= inner.start and inner.end <= outer.end
-            and inner.end - inner.start < FOCUS_SHARE * (outer.end - outer.start)
-            and item.coverage >= kept.coverage - 1e-9
-            and kept.likeness < FOCUS_LIKENESS)
+def is_close_match(candidates: Candidates, kept: list[Kept]) -> bool:
+    """Whether some hit covers enough of the query to be called an answer."""
+    if not kept:
+        return False
+    best = max(float(candidates.coverage[k.position]) for k in kept)
+    return best >= NO_CLOSE_MATCH_COVERAGE
+
+
+def _groups(matched: IntArray, postings: Postings) -> tuple[IntArray, IntArray]:
+    """``matched`` sorted by source and start, and the group of overlapping passages
+    each belongs to (groups numbered from 0 in that order)."""
+    sources = postings.sources[matched].astype(np.int64)
+    starts = postings.starts[matched].astype(np.int64)
+    ends = postings.ends[matched].astype(np.int64)
+    order = np.lexsort((starts, sources))
+    opening = (sources[order] << 32) | starts[order]
+    closing = np.maximum.accumulate((sources[order] << 32) | ends[order])
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = opening[1:] >= closing[:-1]
+    return matched[order], np.cumsum(new) - 1
+
+
+def groups_estimate(matched: IntArray, final: FloatArray, postings: Postings) -> int:
+    """About how many hits ``matched`` collapses into: its groups of overlapping
+    passages (repeated texts are not told apart)."""
+    if not len(matched):
+        return 0
+    _, groups = _groups(matched, postings)
+    return int(groups[-1]) + 1
+
+
+def group_representatives(matched: IntArray, final: FloatArray,
+                          postings: Postings) -> IntArray:
+    """The best-scored document of each group of overlapping passages."""
+    if not len(matched):
+        return matched
+    docs, groups = _groups(matched, postings)
+    order = np.lexsort((-final[docs], groups))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = groups[order][1:] != groups[order][:-1]
+    return docs[order][first]
