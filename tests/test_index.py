@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from faqkb.index.analysis import ANALYZER, analyze, located_terms
+from faqkb.index.analysis import ANALYZER, analyze, is_stop_word, located_terms
 
 TEXTS = [
     "How do I strengthen my lower back for running?",
@@ -26,8 +26,13 @@ def test_terms_are_located_where_the_whoosh_analyzer_finds_them(text: str) -> No
                                    for t in ANALYZER(text, chars=True)]
 
 
-def test_stop_and_question_words_leave_no_terms() -> None:
-    assert analyze("How can I do what is it") == []
+def test_words_of_asking_are_indexed_and_one_letter_words_are_not() -> None:
+    assert analyze("How can I do what is it") == ["how", "can", "do", "what", "is", "it"]
+
+
+def test_words_of_asking_are_known_as_such() -> None:
+    assert all(is_stop_word(w) for w in ("how", "can", "what", "the", "tell"))
+    assert not any(is_stop_word(w) for w in ("refund", "after", "lower"))
 
 
 def test_word_forms_share_a_stem() -> None:

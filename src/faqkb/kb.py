@@ -181,10 +181,11 @@ class KnowledgeBase:
         def run(opened: Opened) -> SearchResults:
             results = opened.results.get(key)
             if results is None:
-                stats = opened.stats()
+                scorer = _scorer(opened)
+                stats = scorer.statistics
                 plan = plan_query(stats, opened.vocabulary, parsed, raw, synonyms,
                                   correct=correct)
-                results = run_search(opened.searcher(), _scorer(opened), stats, plan, parsed,
+                results = run_search(opened.searcher(), scorer, stats, plan, parsed,
                                      raw, limit=limit, offset=offset, kind=kind,
                                      source=source)
                 opened.results.put(key, results)

@@ -1,8 +1,11 @@
 """The one analyzer of faqkb: how text becomes index terms, for indexing and querying alike.
 
-Words (letters, digits and ``_``), lower-cased, accents folded, English stop words and
-question words dropped, and Snowball English stemming, so "runners" finds "running" and
-"How do I..." weighs nothing. :func:`analyze` gives the same terms as :data:`ANALYZER`
+Words (letters, digits and ``_``), lower-cased, accents folded, words of one letter
+dropped, and Snowball English stemming, so "runners" finds "running". Every other word is
+indexed, stop words included: :data:`STOP_WORDS` (English stop words and the words of
+asking, "how", "can", "tell me") are *words of asking*, which a search matches against
+questions only (:mod:`faqkb.search.scoring`), so that "where did it come from" finds the
+question asked that way. :func:`analyze` gives the same terms as :data:`ANALYZER`
 (Whoosh's analyzer of the same chain) without its token objects: it runs for every entry
 of every build.
 """
@@ -23,8 +26,8 @@ from whoosh.analysis import (
 from whoosh.lang import stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
 
-# English stop words, minus words that carry meaning in this kind of text ("lower back",
-# "warm up", "after running"), plus the words of questions and requests.
+# English stop words, minus words that say what something is about ("lower", "up",
+# "after"), plus the words of questions and requests.
 _KEEP = {"down", "up", "off", "over", "out", "under", "above", "below", "after", "before",
          "against", "few", "more", "most", "same", "further", "again"}
 _ADD = {"could", "would", "shall", "may", "might", "must", "ok", "okay", "please", "tell",
@@ -44,7 +47,7 @@ def make_analyzer() -> Analyzer:
         RegexTokenizer(_TOKEN_PATTERN)
         | LowercaseFilter()
         | CharsetFilter(accent_map)
-        | StopFilter(stoplist=STOP_WORDS, minsize=2)
+        | StopFilter(stoplist=frozenset(), minsize=2)  # no stop list: only one-letter words go
         | StemFilter(lang="en", cachesize=100_000)
     )
 
@@ -58,7 +61,7 @@ _MAX_STEMS = 500_000
 
 
 def analyze(text: str) -> list[str]:
-    """The index terms of ``text``, in order (stop words dropped, words stemmed).
+    """The index terms of ``text``, in order (one-letter words dropped, words stemmed).
 
     The same terms as :data:`ANALYZER` gives, without its token objects: this runs
     for every entry of every build.
@@ -81,9 +84,14 @@ def located_terms(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
+def is_stop_word(word: str) -> bool:
+    """Whether ``word`` (lower-cased) is a stop word or a word of asking."""
+    return word in STOP_WORDS
+
+
 def _term(word: str) -> str | None:
     word = word.lower().translate(accent_map)
-    if len(word) < 2 or word in STOP_WORDS:
+    if len(word) < 2:
         return None
     stem = _STEMS.get(word)
     if stem is None:
@@ -94,7 +102,8 @@ def _term(word: str) -> str | None:
 
 
 def surface_words(text: str) -> list[tuple[str, str | None]]:
-    """Each word of ``text`` lower-cased, with its index term (``None`` for a stop word)."""
+    """Each word of ``text`` lower-cased, with its index term (``None`` for a word of one
+    letter)."""
     words: list[tuple[str, str | None]] = []
     for token in _SURFACE(text):
         word = token.text

@@ -288,9 +288,15 @@ class Postings:
             for name in FIELDS:
                 self.lengths[name][offset:end] = segment.fields[name].lengths
         self.source_names: tuple[str, ...] = tuple(names)
-        live = max(1, int(self.alive.sum()))
-        self.average_lengths = {f: max(1.0, float(self.lengths[f][self.alive].sum()) / live)
-                                for f in FIELDS}
+        self.counted = self.alive & ~_inside_pairs(self)
+        counted = max(1, int(self.counted.sum()))
+        # How many counted documents have each field at all (a claim has no question).
+        self.field_counts = {f: int(np.count_nonzero(self.lengths[f][self.counted]))
+                             for f in FIELDS}
+        self.average_lengths = {
+            f: max(1.0, float(self.lengths[f][self.counted].sum())
+                   / max(1, self.field_counts[f])) for f in FIELDS}
+        self.counted_total = counted
 
     def postings(self, field: str, term: str) -> tuple[IntArray, FloatArray]:
         """Every document (generation-wide number) holding ``term`` in ``field``, with
@@ -310,6 +316,24 @@ class Postings:
         if len(docs) == 1:
             return docs[0], tfs[0]
         return np.concatenate(docs), np.concatenate(tfs)
+
+
+def _inside_pairs(postings: Postings) -> npt.NDArray[np.bool_]:
+    """Claims whose passage lies inside a Q&A pair's passage of the same source: they
+    repeat the pair's words, so statistics leave them out, lest every word of an
+    answer count twice."""
+    qa = postings.kinds == KINDS.index("qa")
+    sources = postings.sources.astype(np.int64)
+    starts = postings.starts.astype(np.int64)
+    ends = postings.ends.astype(np.int64)
+    # By source, then start, pairs before claims that start with them.
+    order = np.lexsort((~qa, starts, sources))
+    pair_ends = np.where(qa[order] & postings.alive[order], (sources[order] << 32) | ends[order],
+                         -1)
+    reach = np.maximum.accumulate(pair_ends)
+    inside = np.zeros(postings.doc_count, dtype=bool)
+    inside[order] = ~qa[order] & (reach >= ((sources[order] << 32) | ends[order]))
+    return inside
 
 
 _NO_DOCS: IntArray = np.zeros(0, dtype=np.int32)

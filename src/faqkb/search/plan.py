@@ -14,9 +14,9 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from faqkb.index.analysis import analyze, surface_words
-from faqkb.index.schema import TermStats
+from faqkb.index.analysis import analyze, is_stop_word, surface_words
 from faqkb.index.vocabulary import Vocabulary
 from faqkb.search.query import ParsedQuery
 from faqkb.search.spelling import allowed_distance, best_correction
@@ -33,6 +33,16 @@ FILLER_TERMS = frozenset(analyze("tip tips advice idea ideas suggestion suggesti
 FILLER_WEIGHT = 0.25
 
 
+class TermStats(Protocol):
+    """How many entries hold a term, out of how many: what rarity is computed from."""
+
+    total: int
+
+    def frequency(self, term: str) -> int:
+        """Entries holding ``term``."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Concept:
     """One thing the user asked for, with the ways an entry may say it.
@@ -45,6 +55,8 @@ class Concept:
     alternatives: tuple[tuple[tuple[str, ...], float], ...]
     weight: float
     frequency: int = 0  # entries that contain its most common wording
+    emphasis: float = 1.0  # less for words that say what kind of answer is wanted ("tips")
+    form: bool = False  # a word of asking ("how", "can", "the"): matched in questions only
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +76,13 @@ def plan_query(stats: TermStats, vocabulary: Vocabulary, parsed: ParsedQuery, ra
     terms: list[str] = []
     corrections: dict[str, str] = {}
     completions: dict[str, tuple[str, ...]] = {}
+    stops: set[str] = set()
     for surface, term in surface_words(" ".join(parsed.words)):
         if term is None:
             continue
-        if correct and not stats.frequency(term) and not synonyms.is_member(term):
+        if is_stop_word(surface):
+            stops.add(term)
+        elif correct and not stats.frequency(term) and not synonyms.is_member(term):
             fixed = _correct(vocabulary, surface)
             fixed_terms = analyze(fixed) if fixed else []
             if fixed and len(fixed_terms) == 1:
@@ -79,7 +94,7 @@ def plan_query(stats: TermStats, vocabulary: Vocabulary, parsed: ParsedQuery, ra
                     t for word in vocabulary.starting(surface, MAX_COMPLETIONS)
                     for t in analyze(word)))
         terms.append(term)
-    concepts = _concepts(stats, terms, synonyms, completions)
+    concepts = _concepts(stats, terms, synonyms, completions, stops)
     phrases = tuple(p for p in (tuple(analyze(phrase)) for phrase in parsed.phrases) if p)
     excluded = tuple(dict.fromkeys(t for word in parsed.excluded for t in analyze(word)))
     return Plan(concepts, phrases, excluded, _suggestion(raw_query, corrections))
@@ -93,7 +108,8 @@ def _correct(vocabulary: Vocabulary, word: str) -> str | None:
 
 
 def _concepts(stats: TermStats, terms: Sequence[str], synonyms: Synonyms,
-              completions: dict[str, tuple[str, ...]]) -> tuple[Concept, ...]:
+              completions: dict[str, tuple[str, ...]],
+              stops: set[str]) -> tuple[Concept, ...]:
     groups: list[list[tuple[tuple[str, ...], float]]] = []
     matches = {m.start: m for m in synonyms.matches(terms)}
     i = 0
@@ -119,10 +135,11 @@ def _concepts(stats: TermStats, terms: Sequence[str], synonyms: Synonyms,
         if key not in concepts:
             # A concept is as common as its most common wording ("hurt" as "pain").
             frequency = max(wording_frequency(stats, alt) for alt, _ in alternatives)
-            weight = rarity(stats, frequency)
-            if alternatives[0][0][0] in FILLER_TERMS:
-                weight *= FILLER_WEIGHT
-            concepts[key] = Concept(tuple(alternatives), weight, frequency)
+            first = alternatives[0][0]
+            form = len(first) == 1 and first[0] in stops
+            emphasis = FILLER_WEIGHT if first[0] in FILLER_TERMS else 1.0
+            concepts[key] = Concept(tuple(alternatives), emphasis * rarity(stats, frequency),
+                                    frequency, emphasis, form)
     return tuple(concepts.values())
 
 

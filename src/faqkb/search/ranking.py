@@ -5,8 +5,9 @@
 - *Collapse* (:func:`collapse`): a hit inside a better hit's passage (a claim within a
   pair's answer) is dropped, or takes the pair's place when it is the focused answer;
   the same text from several places becomes one hit naming the others (``also_in``).
-- *Count* (:func:`groups_estimate`): when too many entries match to collapse them one
-  by one, the hits they would collapse into are counted by overlapping passages.
+- *Count* (:func:`group_representatives`): when too many entries match to collapse
+  them one by one, the hits they would collapse into are counted by overlapping
+  passages.
 - *Judge* (:func:`is_close_match`): whether any hit matches the query well.
 """
 
@@ -19,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from faqkb.index.postings import Postings
-from faqkb.search.scoring import Scorer, Scores
+from faqkb.search.scoring import Scores
 
 QUESTION_MATCH_BOOST = 1.5
 FOCUS_LIKENESS = 0.5  # a pair whose question is at least this like the query stays whole
@@ -33,8 +34,8 @@ IntArray = npt.NDArray[np.int64]
 _QA = 0  # faqkb.models.KINDS.index("qa")
 
 
-def rank(scores: Scores, scorer: Scorer) -> FloatArray:
-    """The final score of every document (0 where nothing matched)."""
+def rank(scores: Scores) -> FloatArray:
+    """The final score of every candidate (0 where nothing matched)."""
     coverage, likeness = scores.coverage, scores.likeness
     result: FloatArray = scores.bm25 * (0.25 + 0.75 * coverage * coverage) \
         * (1.0 + QUESTION_MATCH_BOOST * likeness * likeness)
@@ -56,12 +57,20 @@ class Candidates:
     text_keys: npt.NDArray[np.int64]
 
     @classmethod
-    def of(cls, order: IntArray, final: FloatArray, scores: Scores,
-           postings: Postings) -> Candidates:
-        """The candidates ``order`` (document numbers, best first)."""
-        return cls(order, final[order], scores.coverage[order], scores.likeness[order],
-                   postings.kinds[order], postings.sources[order], postings.starts[order],
-                   postings.ends[order], postings.text_keys[order])
+    def of(cls, docs: IntArray, scores: FloatArray, coverage: FloatArray,
+           likeness: FloatArray, postings: Postings) -> Candidates:
+        """The candidates ``docs`` (document numbers, best first) and their scores."""
+        return cls(docs, scores, coverage, likeness, postings.kinds[docs],
+                   postings.sources[docs], postings.starts[docs], postings.ends[docs],
+                   postings.text_keys[docs])
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def subset(self, positions: list[int]) -> Candidates:
+        """The candidates at ``positions``, in that order."""
+        keep = np.asarray(positions, dtype=np.int64)
+        return Candidates(*(getattr(self, name)[keep] for name in self.__slots__))
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,9 +146,13 @@ def is_close_match(candidates: Candidates, kept: list[Kept]) -> bool:
     return best >= NO_CLOSE_MATCH_COVERAGE
 
 
-def _groups(matched: IntArray, postings: Postings) -> tuple[IntArray, IntArray]:
-    """``matched`` sorted by source and start, and the group of overlapping passages
-    each belongs to (groups numbered from 0 in that order)."""
+def group_representatives(matched: IntArray, final: FloatArray,
+                          postings: Postings) -> IntArray:
+    """The best-scored of ``matched`` (documents, scored ``final``) in each group of
+    overlapping passages of one source: about the hits they collapse into (repeated
+    texts are not told apart)."""
+    if not len(matched):
+        return matched
     sources = postings.sources[matched].astype(np.int64)
     starts = postings.starts[matched].astype(np.int64)
     ends = postings.ends[matched].astype(np.int64)
@@ -148,25 +161,8 @@ def _groups(matched: IntArray, postings: Postings) -> tuple[IntArray, IntArray]:
     closing = np.maximum.accumulate((sources[order] << 32) | ends[order])
     new = np.ones(len(order), dtype=bool)
     new[1:] = opening[1:] >= closing[:-1]
-    return matched[order], np.cumsum(new) - 1
-
-
-def groups_estimate(matched: IntArray, final: FloatArray, postings: Postings) -> int:
-    """About how many hits ``matched`` collapses into: its groups of overlapping
-    passages (repeated texts are not told apart)."""
-    if not len(matched):
-        return 0
-    _, groups = _groups(matched, postings)
-    return int(groups[-1]) + 1
-
-
-def group_representatives(matched: IntArray, final: FloatArray,
-                          postings: Postings) -> IntArray:
-    """The best-scored document of each group of overlapping passages."""
-    if not len(matched):
-        return matched
-    docs, groups = _groups(matched, postings)
-    order = np.lexsort((-final[docs], groups))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = groups[order][1:] != groups[order][:-1]
-    return docs[order][first]
+    groups = np.cumsum(new)
+    best = np.lexsort((-final[order], groups))
+    first = np.ones(len(best), dtype=bool)
+    first[1:] = groups[best][1:] != groups[best][:-1]
+    return matched[order][best][first]

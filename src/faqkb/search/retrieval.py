@@ -4,11 +4,12 @@ The steps:
 
 1. *Plan* (:mod:`faqkb.search.plan`): the query's words become weighted concepts,
    spelling corrected and synonym-expanded.
-2. *Score* (:mod:`faqkb.search.scoring`): every entry holding a concept gets its
-   BM25F score, coverage and question likeness, computed over the postings arrays.
-3. *Select* (here): quoted phrases are required, excluded words remove entries,
-   ``kind``/``source`` filters apply, and the ranking (:mod:`faqkb.search.ranking`)
-   orders what is left.
+2. *Score* (:mod:`faqkb.search.scoring`): every candidate entry gets its BM25F
+   score, coverage and question likeness, computed over the postings arrays.
+3. *Select* (here): excluded words remove entries, ``kind``/``source`` filters
+   apply, and the ranking (:mod:`faqkb.search.ranking`) orders what is left; a quoted
+   phrase's words are required, and its word order is checked on the best entries
+   (their stored text), as many as the page needs.
 4. *Collapse* and *judge* (:mod:`faqkb.search.ranking`): repeats collapse, and weak
    results are flagged.
 5. *Show* (here): the hits of the page are read from Whoosh's stored entries, each
@@ -18,26 +19,24 @@ The steps:
 from __future__ import annotations
 
 import time
-from collections import Counter
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from whoosh import query as wq
 
+from faqkb.index.analysis import analyze
 from faqkb.index.postings import Postings
-from faqkb.index.schema import BODY, QUESTION, TermStats, stored_entry
+from faqkb.index.schema import BODY, QUESTION, stored_entry
 from faqkb.models import KINDS, Entry, Hit, SearchResults
-from faqkb.search.plan import Concept, Plan, rarity
+from faqkb.search.plan import Concept, Plan, TermStats, rarity
 from faqkb.search.query import ParsedQuery
 from faqkb.search.ranking import (
     Candidates,
     Kept,
     collapse,
     group_representatives,
-    groups_estimate,
     is_close_match,
     rank,
 )
@@ -60,46 +59,54 @@ def run_search(searcher: Any, scorer: Scorer, stats: TermStats, plan: Plan,
                budget: float = TIME_BUDGET) -> SearchResults:
     """Search following ``plan``; best hits first.
 
-    ``searcher`` (Whoosh's) reads the stored entries of the hits shown, and checks
-    quoted phrases word by word. ``total``, ``kind_counts`` and ``source_counts``
-    count the hits after repeats collapse: exactly when at most EXACT_MATCHES entries
-    match (``total_exact``), else as an estimate. A search that uses up its
-    ``budget`` of CPU time stops adding words and says ``partial``. ``kind`` and
-    ``source`` narrow the hits further, on top of any ``kind:``/``source:`` filters
-    in the query.
+    ``searcher`` (Whoosh's) reads the stored entries of the hits shown. ``total``,
+    ``kind_counts`` and ``source_counts`` count the hits after repeats collapse:
+    exactly when at most EXACT_MATCHES entries match (``total_exact``), else as an
+    estimate. A search that uses up its ``budget`` of CPU time stops adding words and
+    says ``partial``. ``kind`` and ``source`` narrow the hits further, on top of any
+    ``kind:``/``source:`` filters in the query.
     """
     deadline = time.thread_time() + budget
     postings = scorer.postings
     concepts = list(plan.concepts) + [_phrase_concept(stats, p) for p in plan.phrases]
     empty = SearchResults(query=raw_query, hits=(), total=0, suggestion=plan.suggestion,
                           corrected=plan.suggestion is not None)
-    if not concepts:
+    if all(c.form for c in concepts):  # nothing asked about: "how do I...", "what is it"
         return empty
     rarities = {t: rarity(stats, stats.frequency(t))
                 for c in concepts for alt, _ in c.alternatives for t in alt}
     scores, partial = scorer.score(concepts, rarities, deadline)
-    final = rank(scores, scorer)
-    allowed = postings.alive & (final > 0)
-    for phrase in plan.phrases:
-        allowed &= _phrase_mask(searcher, postings.doc_count, phrase)
+    final = rank(scores)
+    docs = scores.docs
+    allowed = postings.alive[docs] & (final > 0)
+    for phrase in plan.phrases:  # every word of it (the order is checked on the hits)
+        allowed &= _holding_all(postings, phrase, docs)
     if plan.excluded:
-        allowed &= ~_holding_any(postings, plan.excluded)
+        allowed &= ~_holding_any(postings, plan.excluded, docs)
     for kinds, sources in ((parsed.kinds, parsed.sources),
                            ((kind,) if kind else (), (source,) if source else ())):
-        allowed &= _filter_mask(postings, kinds, sources)
+        allowed &= _filter_mask(postings, kinds, sources, docs)
     matched = np.flatnonzero(allowed)
     if not len(matched):
         return replace(empty, partial=partial)
     needed = max(MIN_CANDIDATES, 2 * (offset + limit))
-    exact = len(matched) <= EXACT_MATCHES
-    take = len(matched) if exact else min(len(matched), needed)
-    order = matched[np.argsort(-final[matched], kind="stable")] if exact else \
-        _top(matched, final, take)
-    candidates = Candidates.of(order, final, scores, postings)
+    exact = len(matched) <= EXACT_MATCHES and not plan.phrases
+    order = _best(matched, final, len(matched) if exact else needed)
+    candidates = Candidates.of(docs[order], final[order], scores.coverage[order],
+                               scores.likeness[order], postings)
+    if plan.phrases:
+        candidates = candidates.subset(_in_order(searcher, candidates, plan.phrases, needed))
     kept = collapse(candidates)
-    total = len(kept) if exact else max(len(kept), groups_estimate(matched, final, postings))
-    kind_counts, source_counts = _counts(kept, candidates, postings, exact, matched, final)
-    wanted = frozenset(t for c in concepts for alt, _ in c.alternatives for t in alt)
+    if exact or (plan.phrases and len(candidates) < needed):
+        total, exact = len(kept), True
+        kind_counts, source_counts = _counts(candidates.docs[[k.position for k in kept]],
+                                             postings)
+    else:
+        representatives = group_representatives(docs[matched], final[matched], postings)
+        total = max(len(kept), len(representatives))
+        kind_counts, source_counts = _counts(representatives, postings)
+    wanted = frozenset(t for c in concepts if c.emphasis == 1.0
+                       for alt, _ in c.alternatives for t in alt)
     hits = tuple(_hit(searcher, candidates, k, wanted) for k in kept[offset : offset + limit])
     return SearchResults(
         query=raw_query,
@@ -121,8 +128,9 @@ def _phrase_concept(stats: TermStats, terms: tuple[str, ...]) -> Concept:
     return Concept(((terms, 1.0),), weight, frequency)
 
 
-def _top(matched: npt.NDArray[np.int64], final: npt.NDArray[np.float32],
-         take: int) -> npt.NDArray[np.int64]:
+def _best(matched: npt.NDArray[np.int64], final: npt.NDArray[np.float32],
+          take: int) -> npt.NDArray[np.int64]:
+    """The ``take`` best of ``matched`` (positions), best first."""
     values = final[matched]
     if take < len(matched):
         best = np.argpartition(-values, take - 1)[:take]
@@ -132,52 +140,70 @@ def _top(matched: npt.NDArray[np.int64], final: npt.NDArray[np.float32],
     return matched[best]
 
 
-def _phrase_mask(searcher: Any, size: int, terms: tuple[str, ...]) -> BoolArray:
-    """Entries whose question or text holds ``terms`` as a phrase (Whoosh checks the
-    positions; a phrase of one word is that word)."""
-    query = wq.Or([wq.Phrase(f, list(terms)) if len(terms) > 1 else wq.Term(f, terms[0])
-                   for f in _PHRASE_FIELDS])
-    mask = np.zeros(size, dtype=bool)
-    docs = list(query.docs(searcher))
-    if docs:
-        mask[np.asarray(docs, dtype=np.int64)] = True
-    return mask
-
-
-def _holding_any(postings: Postings, terms: Sequence[str]) -> BoolArray:
-    mask = np.zeros(postings.doc_count, dtype=bool)
+def _holding_all(postings: Postings, terms: Sequence[str],
+                 docs: npt.NDArray[np.int64]) -> BoolArray:
+    """Which of ``docs`` hold every one of ``terms`` in their question or text."""
+    mask = np.ones(len(docs), dtype=bool)
     for term in terms:
-        for field in ("question", "heading", "body"):
-            docs, _ = postings.postings(field, term)
-            mask[docs] = True
+        mask &= _holding_any(postings, (term,), docs, _PHRASE_FIELDS)
     return mask
 
 
-def _filter_mask(postings: Postings, kinds: Sequence[str],
-                 sources: Sequence[str]) -> BoolArray:
-    """Entries of any of ``kinds`` (if any) from any of ``sources`` (names or prefixes)."""
-    mask = np.ones(postings.doc_count, dtype=bool)
+def _holding_any(postings: Postings, terms: Sequence[str], docs: npt.NDArray[np.int64],
+                 fields: Sequence[str] = ("question", "heading", "body")) -> BoolArray:
+    """Which of ``docs`` hold any of ``terms`` in any of ``fields``."""
+    mask = np.zeros(len(docs), dtype=bool)
+    for term in terms:
+        for field in fields:
+            held, _ = postings.postings(field, term)
+            if len(held):
+                mask |= np.isin(docs, held)
+    return mask
+
+
+def _in_order(searcher: Any, candidates: Candidates, phrases: Sequence[tuple[str, ...]],
+              needed: int) -> list[int]:
+    """The positions of the candidates whose question or text holds every phrase word
+    for word, checked best first until ``needed`` are found."""
+    found: list[int] = []
+    for position in range(len(candidates)):
+        entry = _entry(searcher, int(candidates.docs[position]))
+        said = [analyze(q) for q in entry.questions] + [analyze(entry.text)]
+        if all(any(_contains(words, phrase) for words in said) for phrase in phrases):
+            found.append(position)
+            if len(found) >= needed:
+                break
+    return found
+
+
+def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
+    size = len(phrase)
+    first = phrase[0]
+    return any(words[i] == first and tuple(words[i:i + size]) == phrase
+               for i in range(len(words) - size + 1))
+
+
+def _filter_mask(postings: Postings, kinds: Sequence[str], sources: Sequence[str],
+                 docs: npt.NDArray[np.int64]) -> BoolArray:
+    """Which of ``docs`` are of any of ``kinds`` (if any) from any of ``sources``
+    (names or prefixes)."""
+    mask = np.ones(len(docs), dtype=bool)
     if kinds:
-        mask &= np.isin(postings.kinds, [KINDS.index(k) for k in kinds])
+        mask &= np.isin(postings.kinds[docs], [KINDS.index(k) for k in kinds])
     if sources:
         ids = [i for i, name in enumerate(postings.source_names)
                if any(name.startswith(s) for s in sources)]
-        mask &= np.isin(postings.sources, ids)
+        mask &= np.isin(postings.sources[docs], ids)
     return mask
 
 
-def _counts(kept: list[Kept], candidates: Candidates, postings: Postings,
-            exact: bool, matched: npt.NDArray[np.int64],
-            final: npt.NDArray[np.float32]) -> tuple[dict[str, int], dict[str, int]]:
-    """Hits per kind and per source: of the collapsed hits when every match was
-    collapsed, else of the groups :func:`groups_estimate` counts."""
-    if exact:
-        docs = candidates.docs[[k.position for k in kept]]
-    else:
-        docs = group_representatives(matched, final, postings)
-    kinds = Counter(KINDS[k] for k in postings.kinds[docs].tolist())
-    sources = Counter(postings.source_names[s] for s in postings.sources[docs].tolist())
-    return dict(kinds), dict(sources)
+def _counts(docs: npt.NDArray[np.int64],
+            postings: Postings) -> tuple[dict[str, int], dict[str, int]]:
+    """How many of ``docs`` (the hits) are of each kind and from each source."""
+    kinds = np.bincount(postings.kinds[docs], minlength=len(KINDS))
+    sources = np.bincount(postings.sources[docs], minlength=len(postings.source_names))
+    return ({KINDS[k]: int(n) for k, n in enumerate(kinds.tolist()) if n},
+            {postings.source_names[s]: int(n) for s, n in enumerate(sources.tolist()) if n})
 
 
 def _hit(searcher: Any, candidates: Candidates, kept: Kept, wanted: frozenset[str]) -> Hit:

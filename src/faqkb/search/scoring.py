@@ -1,8 +1,13 @@
-"""Scoring every matching entry at once, from the postings arrays of a generation.
+"""Scoring the entries that match a query, from the postings arrays of a generation.
+
+*Candidates* are the entries holding any wording of the query's concepts; in a large
+index, a concept found in more than COMMON_SHARE of the entries (and more than
+COMMON_MIN_ENTRIES) does not pick candidates, it only counts for those the rarer
+concepts found ("running" in a running FAQ would otherwise make every entry a
+candidate); when every concept is common, the least common one picks them.
 
 For each concept of a :class:`~faqkb.search.plan.Plan` (a word as typed, its
-correction, its synonyms), the postings of each wording are read for each text field
-and turned, for every entry holding them, into three numbers:
+correction, its synonyms), and every candidate, three numbers:
 
 - *BM25F*: the wording's term frequency in each field, weighted by the field and
   normalised by the field's length, saturated once for the whole entry
@@ -13,9 +18,8 @@ and turned, for every entry holding them, into three numbers:
 - *likeness*: how nearly a question of the entry asks what was asked: the
   rarity-weighted Jaccard likeness of the query's concepts and the question's terms.
 
-Everything is computed with vectorised operations over the postings, in arrays as
-long as the index has entries; so the cost of a search grows with the postings of its
-words, not with the entries they are in.
+Everything is computed with vectorised operations over arrays as long as the list of
+candidates, so a search costs what the postings of its rarer words cost.
 """
 
 from __future__ import annotations
@@ -29,25 +33,62 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from faqkb.index.analysis import STOP_WORDS
 from faqkb.index.postings import FIELDS, Postings, generation_df
+from faqkb.models import KINDS
 from faqkb.search.plan import Concept
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int32]
+Wording = tuple[str, ...]
 
 FIELD_WEIGHTS: dict[str, float] = {"question": 2.5, "heading": 1.2, "body": 1.0}
 BM25_K1 = 1.2
 BM25_B = 0.75
 COVERAGE_FIELDS = ("question", "body")
+# A concept in more entries than both of these is "common" (see the module docstring).
+COMMON_MIN_ENTRIES = 1000
+COMMON_SHARE = 0.02
 
 
 @dataclass(frozen=True, slots=True)
 class Scores:
-    """Dense arrays, one value per document of the generation."""
+    """The candidates (document numbers, ascending) and their scores."""
 
+    docs: npt.NDArray[np.int64]
     bm25: FloatArray
     coverage: FloatArray
     likeness: FloatArray
+
+
+class Statistics:
+    """How many counted entries hold each term (in any text field), and how many
+    entries are counted: what rarity (IDF) is computed from. A drop-in for
+    :class:`~faqkb.index.schema.TermStats`, read from the postings."""
+
+    MAX_REMEMBERED = 200_000
+
+    def __init__(self, postings: Postings) -> None:
+        self._postings = postings
+        self.total = postings.counted_total
+        self._known: dict[str, int] = {}
+
+    def frequency(self, term: str) -> int:
+        """Counted entries holding ``term``."""
+        found = self._known.get(term)
+        if found is None:
+            held = [docs for f in FIELDS if len(docs := self._postings.postings(f, term)[0])]
+            if not held:
+                found = 0
+            else:
+                docs = held[0] if len(held) == 1 else np.unique(np.concatenate(held))
+                found = int(np.count_nonzero(self._postings.counted[docs]))
+                # Known to the index even when only claims inside pairs hold it.
+                found = max(found, 1)
+            if len(self._known) >= self.MAX_REMEMBERED:
+                self._known.clear()
+            self._known[term] = found
+        return found
 
 
 class Scorer:
@@ -55,6 +96,12 @@ class Scorer:
 
     def __init__(self, postings: Postings) -> None:
         self.postings = postings
+        self.statistics = Statistics(postings)
+        # Words of asking ("what", "can", "the") weigh as much as the knowledge base is
+        # made of questions: in an FAQ, how a question is asked tells which one it is;
+        # in articles, claims have no question for them to match.
+        pairs = np.count_nonzero(postings.counted & (postings.kinds == KINDS.index("qa")))
+        self.form_weight = float(pairs) / max(1, postings.counted_total)
         self._norms = {f: (1.0 - BM25_B + BM25_B * postings.lengths[f]
                            / postings.average_lengths[f]).astype(np.float32)
                        for f in FIELDS}
@@ -62,7 +109,8 @@ class Scorer:
         self._guard = threading.Lock()
 
     def question_mass(self) -> FloatArray:
-        """For every document, the summed rarity of its questions' distinct terms."""
+        """For every document, the summed rarity of its questions' distinct terms (words
+        of asking left out)."""
         if self._question_mass is None:
             with self._guard:
                 if self._question_mass is None:
@@ -79,6 +127,10 @@ class Scorer:
             if not len(field.docs):
                 continue
             idf = np.log1p((total - df + 0.5) / (df + 0.5))
+            for word in STOP_WORDS:  # words of asking are not what a question is about
+                rank = segment.term_rank(word)
+                if rank is not None:
+                    idf[rank] = 0.0
             per_posting = np.repeat(idf, np.diff(field.starts))
             mass[offset:offset + segment.doc_count] += np.bincount(
                 field.docs, weights=per_posting, minlength=segment.doc_count)
@@ -86,90 +138,115 @@ class Scorer:
 
     def score(self, concepts: Sequence[Concept], rarity: dict[str, float],
               deadline: float = math.inf) -> tuple[Scores, bool]:
-        """BM25F, coverage and likeness of every document for ``concepts``, and
+        """The candidates of ``concepts`` with their BM25, coverage and likeness, and
         whether scoring stopped early: past ``deadline`` (of :func:`time.thread_time`)
         the remaining concepts are left out (the rarest is always scored).
 
         ``rarity`` gives the IDF of each single term the concepts mention (for the
         question-likeness union).
         """
-        size = self.postings.doc_count
+        lookup = _Lookup(self.postings)
+        docs = self._candidates(concepts, lookup)
+        size = len(docs)
         bm25 = np.zeros(size, dtype=np.float32)
         covered = np.zeros(size, dtype=np.float32)
         shared = np.zeros(size, dtype=np.float32)
         asked_mass = np.zeros(size, dtype=np.float32)
-        counted_terms: set[str] = set()
-        total_weight = float(sum(c.weight for c in concepts)) or 1.0
+        norms = {f: self._norms[f][docs] for f in FIELDS}
+        said_weight = float(sum(c.weight for c in concepts if not c.form))
+        asked: set[str] = set()
         partial = False
         # The rarest concepts first: if time runs out, what was scored matters most.
         for number, concept in enumerate(sorted(concepts, key=lambda c: -c.weight)):
             if number and time.thread_time() > deadline:
                 partial = True
                 break
+            fields = ("question",) if concept.form else FIELDS
+            emphasis = self.form_weight if concept.form else concept.emphasis
             best = np.zeros(size, dtype=np.float32)
             says = np.zeros(size, dtype=np.float32)
             asks = np.zeros(size, dtype=np.float32)
             for terms, weight in concept.alternatives:
-                combined, present, in_question = self._wording(terms)
-                docs = combined[0]
-                if not len(docs):
+                tfs = {f: lookup.at(f, terms, docs) for f in fields}
+                summed = np.zeros(size, dtype=np.float32)
+                for f in fields:
+                    x = tfs[f] / norms[f]
+                    summed += FIELD_WEIGHTS[f] * lookup.idf(f, terms) * x \
+                        * (BM25_K1 + 1.0) / (x + BM25_K1)
+                np.maximum(best, weight * summed, out=best)
+                if concept.form:
                     continue
-                saturated = combined[1] * (BM25_K1 + 1.0) / (combined[1] + BM25_K1)
-                best[docs] = np.maximum(best[docs], weight * saturated)
-                if len(present):
-                    says[present] = np.maximum(says[present], weight)
-                if len(in_question):
-                    asks[in_question] = np.maximum(asks[in_question], weight)
-            bm25 += concept.weight * best
+                present = (tfs["question"] > 0) | (tfs["body"] > 0)
+                np.maximum(says, np.where(present, weight, 0.0), out=says)
+                np.maximum(asks, np.where(tfs["question"] > 0, weight, 0.0), out=asks)
+                if weight == 1.0 and len(terms) == 1 and terms[0] not in asked:
+                    asked.add(terms[0])
+                    asked_mass += np.where(tfs["question"] > 0, rarity.get(terms[0], 0.0), 0.0)
+            bm25 += emphasis * best
             covered += concept.weight * says
             shared += concept.weight * asks
-            for terms, weight in concept.alternatives:
-                if weight == 1.0 and len(terms) == 1 and terms[0] not in counted_terms:
-                    counted_terms.add(terms[0])
-                    docs, _ = self.postings.postings("question", terms[0])
-                    if len(docs):
-                        asked_mass[docs] += rarity.get(terms[0], 0.0)
-        coverage = covered / total_weight
-        union = total_weight + np.maximum(0.0, self.question_mass() - asked_mass)
-        likeness = np.where(shared > 0, shared / union, 0.0).astype(np.float32)
-        return Scores(bm25, coverage.astype(np.float32), likeness), partial
+        said_weight = said_weight or 1.0
+        union = said_weight + np.maximum(0.0, self.question_mass()[docs] - asked_mass)
+        likeness = (shared / union).astype(np.float32)
+        coverage = (covered / said_weight).astype(np.float32)
+        return Scores(docs, bm25, coverage, likeness), partial
 
-    def _wording(self, terms: tuple[str, ...]) -> tuple[tuple[IntArray, FloatArray],
-                                                        IntArray, IntArray]:
-        """For one wording: (documents, BM25F pseudo-frequency), the documents whose
-        question or text say it, and those whose questions do."""
-        if len(terms) == 1:
-            per_field = {f: self.postings.postings(f, terms[0]) for f in FIELDS}
-        else:
-            per_field = {f: self._all_of(f, terms) for f in FIELDS}
-        parts_docs: list[IntArray] = []
-        parts_tfs: list[FloatArray] = []
-        for name, (docs, tfs) in per_field.items():
-            if len(docs):
-                parts_docs.append(docs)
-                parts_tfs.append(FIELD_WEIGHTS[name] * tfs / self._norms[name][docs])
-        if not parts_docs:
-            return (_NO_DOCS, _NO_TFS), _NO_DOCS, _NO_DOCS
-        if len(parts_docs) == 1:
-            combined = (parts_docs[0], parts_tfs[0])
-        else:
-            docs = np.concatenate(parts_docs)
-            unique, inverse = np.unique(docs, return_inverse=True)
-            summed = np.zeros(len(unique), dtype=np.float32)
-            np.add.at(summed, inverse, np.concatenate(parts_tfs))
-            combined = (unique.astype(np.int32), summed)
-        said = [per_field[f][0] for f in COVERAGE_FIELDS if len(per_field[f][0])]
-        present = said[0] if len(said) == 1 else (np.concatenate(said) if said else _NO_DOCS)
-        return combined, present, per_field["question"][0]
+    def _candidates(self, concepts: Sequence[Concept],
+                    lookup: _Lookup) -> npt.NDArray[np.int64]:
+        """Every document holding a wording of a concept that picks candidates."""
+        cutoff = max(COMMON_MIN_ENTRIES, COMMON_SHARE * self.postings.doc_count)
+        said = [c for c in concepts if not c.form]
+        picking = [c for c in said if c.frequency <= cutoff] or \
+            [min(said, key=lambda c: c.frequency)] if said else []
+        found = [lookup.postings(f, terms)[0] for c in picking for terms, _ in c.alternatives
+                 for f in FIELDS]
+        found = [d for d in found if len(d)]
+        if not found:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate(found)).astype(np.int64)
 
-    def _all_of(self, field: str, terms: tuple[str, ...]) -> tuple[IntArray, FloatArray]:
-        """Documents holding every one of ``terms`` in ``field`` (a multi-word wording,
-        such as a synonym of two words), with the least frequency of them."""
-        docs, tfs = self.postings.postings(field, terms[0])
+
+class _Lookup:
+    """The postings of one query's wordings, each read once."""
+
+    def __init__(self, postings: Postings) -> None:
+        self._source = postings
+        self._read: dict[tuple[str, Wording], tuple[IntArray, FloatArray]] = {}
+
+    def postings(self, field: str, terms: Wording) -> tuple[IntArray, FloatArray]:
+        """Documents holding ``terms`` (all of them, for several) in ``field``, and
+        how often (the least frequent term's count, for several)."""
+        key = (field, terms)
+        found = self._read.get(key)
+        if found is None:
+            found = self._read[key] = self._all_of(field, terms)
+        return found
+
+    def idf(self, field: str, terms: Wording) -> float:
+        """The inverse document frequency of ``terms`` among ``field``'s values."""
+        held, _ = self.postings(field, terms)
+        frequency = int(np.count_nonzero(self._source.counted[held])) if len(held) else 0
+        return idf(self._source.field_counts[field], frequency)
+
+    def at(self, field: str, terms: Wording, docs: npt.NDArray[np.int64]) -> FloatArray:
+        """The frequency of ``terms`` in ``field`` of each of ``docs`` (sorted)."""
+        held, counts = self.postings(field, terms)
+        result = np.zeros(len(docs), dtype=np.float32)
+        if not len(held) or not len(docs):
+            return result
+        positions = np.searchsorted(held, docs)
+        inside = positions < len(held)
+        found = np.zeros(len(docs), dtype=bool)
+        found[inside] = held[positions[inside]] == docs[inside]
+        result[found] = counts[positions[found]]
+        return result
+
+    def _all_of(self, field: str, terms: Wording) -> tuple[IntArray, FloatArray]:
+        docs, tfs = self._source.postings(field, terms[0])
         for term in terms[1:]:
             if not len(docs):
                 break
-            other, other_tfs = self.postings.postings(field, term)
+            other, other_tfs = self._source.postings(field, term)
             keep = np.isin(docs, other, assume_unique=True)
             positions = np.searchsorted(other, docs[keep])
             docs, tfs = docs[keep], np.minimum(tfs[keep], other_tfs[positions])
@@ -181,7 +258,3 @@ def idf(total: int, frequency: int) -> float:
     total = max(1, total)
     frequency = max(1, frequency)
     return math.log(1 + (total - frequency + 0.5) / (frequency + 0.5))
-
-
-_NO_DOCS: IntArray = np.zeros(0, dtype=np.int32)
-_NO_TFS: FloatArray = np.zeros(0, dtype=np.float32)
