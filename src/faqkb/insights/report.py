@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from faqkb.index.analysis import analyze
+from faqkb.index.analysis import is_stop_word, surface_words
 from faqkb.insights.events import HOURS_PER_DAY, SECONDS_PER_HOUR, current_hour
 from faqkb.insights.store import InsightsStore, OpenCount, SearchCount, VoteCount
 from faqkb.models import Entry
@@ -42,7 +42,8 @@ def normalise(query: str) -> str:
     terms (stemmed, stop and question words out, filters such as ``kind:qa`` left out), or
     its lower-cased words when it has no index terms."""
     parsed = parse_query(query)
-    terms = sorted(set(analyze(parsed.text)))
+    terms = sorted({term for word, term in surface_words(parsed.text)
+                    if term is not None and not is_stop_word(word)})
     return " ".join(terms) if terms else clean_query(query).lower()
 
 
