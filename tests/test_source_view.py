@@ -13,7 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from faqkb import KnowledgeBase
+from faqkb.models import Document, Entry
 from faqkb.web import create_app
+from faqkb.web.layout import lay_out
 
 PLAIN = """\
 Widget Help Centre FAQ
@@ -176,3 +178,111 @@ def test_a_marked_question_opens_with_its_passage_marked(widget: FlaskClient,
     body = body_of(widget, f"/sources/{name}?entry={pair.id}")
     assert texts(body, ".in-passage") == [MARKED_QUESTIONS[0], ANSWERS[0]]
     assert body.select_one(f".question #e-{pair.id}") is not None
+
+
+# -- the passage as one box; views laid out once per index generation -------------------
+
+STEPS_FAQ = """\
+Printer FAQ
+
+The printer prints twenty pages a minute in black and white. \
+Here are a few tips that have worked for me:
+
+How do I clear a paper jam?
+
+Turn the printer off before you open it.
+
+  • Open the front cover.
+  • Pull the paper out slowly.
+  • Close the cover and turn the printer on.
+
+The printer checks itself when it starts.
+
+Does the printer need special paper?
+
+No: any office paper of 80 grams works.
+"""
+
+
+@pytest.fixture
+def printer(tmp_path: Path) -> Iterator[Flask]:
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "printer.txt").write_text(STEPS_FAQ, encoding="utf-8")
+    app = create_app({"TESTING": True, "FAQKB_KB_DIR": folder,
+                      "FAQKB_INDEX_DIR": tmp_path / "index", "FAQKB_CHECK_INTERVAL": 0})
+    yield app
+    app.extensions["faqkb"].close()
+
+
+def pair_of(app: Flask, question: str) -> Entry:
+    kb: KnowledgeBase = app.extensions["faqkb"]
+    return next(e for e in kb.entries(kind="qa") if e.question == question)
+
+
+def test_a_passage_of_several_blocks_is_one_box_with_its_list_inside(printer: Flask) -> None:
+    pair = pair_of(printer, "How do I clear a paper jam?")
+    body = body_of(printer.test_client(), f"/sources/printer.txt?entry={pair.id}")
+    [box] = body.select(".passage-box")
+    assert texts(box, "ul > li") == ["Open the front cover.", "Pull the paper out slowly.",
+                                     "Close the cover and turn the printer on."]
+    assert texts(box, "h2, h3")[0] == "How do I clear a paper jam?"
+    assert box.select_one(f"#e-{pair.id}") is not None
+    assert "Does the printer need special paper?" not in box.get_text()
+
+
+def test_a_passage_inside_one_block_is_marked_where_it_is_without_a_box(
+        printer: Flask) -> None:
+    kb: KnowledgeBase = printer.extensions["faqkb"]
+    claim = next(e for e in kb.entries(kind="claim") if e.text.startswith("The printer prints"))
+    body = body_of(printer.test_client(), f"/sources/printer.txt?entry={claim.id}")
+    assert not body.select(".passage-box")
+    assert texts(body, "mark.passage") == [claim.text]
+    assert "Here are a few tips" in texts(body, "p")[0]
+
+
+def test_one_item_of_a_list_is_boxed_with_its_bullet(printer: Flask) -> None:
+    kb: KnowledgeBase = printer.extensions["faqkb"]
+    claim = next(e for e in kb.entries(kind="claim") if e.text.startswith("Pull the paper"))
+    body = body_of(printer.test_client(), f"/sources/printer.txt?entry={claim.id}")
+    [box] = body.select(".passage-box")
+    assert texts(box, "ul > li") == ["Pull the paper out slowly."]
+    assert texts(body, "ul > li") == ["Open the front cover.", "Pull the paper out slowly.",
+                                      "Close the cover and turn the printer on."]
+
+
+def test_marking_a_passage_shows_the_page_the_whole_layout_would(printer: Flask) -> None:
+    kb: KnowledgeBase = printer.extensions["faqkb"]
+    client = printer.test_client()
+    macros = printer.jinja_env.get_template("_document.html").module
+    document = kb.document("printer.txt")
+    for entry in kb.entries():
+        whole = "".join(macros.render_node(node)  # type: ignore[attr-defined]
+                        for node in lay_out(document, kb.entries(), entry))
+        shown = body_of(client, f"/sources/printer.txt?entry={entry.id}")
+        for box in shown.select(".passage-box"):
+            box.unwrap()
+        expected = BeautifulSoup(whole, "html.parser")
+        assert texts(shown, "*") == texts(expected, "*")
+        assert len(shown.select("mark.passage")) == len(expected.select("mark.passage"))
+
+
+def test_a_document_is_read_and_laid_out_once_per_index_generation(
+        printer: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    kb: KnowledgeBase = printer.extensions["faqkb"]
+    client = printer.test_client()
+    real, reads = kb.document, []
+
+    def document(name: str) -> Document:
+        reads.append(name)
+        return real(name)
+
+    monkeypatch.setattr(kb, "document", document)
+    for entry in kb.entries():
+        assert client.get(f"/sources/printer.txt?entry={entry.id}").status_code == 200
+    assert client.get("/sources/printer.txt.json").status_code == 200
+    assert reads == ["printer.txt"]
+    with (kb.kb_dir / "printer.txt").open("a", encoding="utf-8") as handle:
+        handle.write("\nIs there a warranty?\n\nTwo years, parts included.\n")
+    assert "warranty" in client.get("/sources/printer.txt").get_data(as_text=True)
+    assert reads == ["printer.txt", "printer.txt"]

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from faqkb import KnowledgeBase, SearchResults
-from faqkb.web import create_app, find_templates
+from faqkb.web import create_app, find_templates, searching
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLE_AND_LIST = """\
@@ -70,6 +70,12 @@ def kb(app: Flask) -> KnowledgeBase:
     return base
 
 
+@pytest.fixture
+def list_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No best answer set apart: every hit is in the list of results."""
+    monkeypatch.setattr(searching, "best_answer", lambda results: None)
+
+
 # -- home -----------------------------------------------------------------------------
 
 
@@ -100,6 +106,7 @@ def test_every_page_has_landmarks_and_a_skip_link(client: FlaskClient) -> None:
 # -- search ---------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("list_only")
 def test_a_result_shows_question_snippet_kind_source_and_passage_link(
         client: FlaskClient) -> None:
     page = soup(client.get("/search?q=how+long+is+a+session"))
@@ -113,17 +120,21 @@ def test_a_result_shows_question_snippet_kind_source_and_passage_link(
     assert link.endswith(f"#e-{entry_of(link)}")
 
 
+@pytest.mark.usefixtures("list_only")
 def test_the_matched_words_are_marked_in_snippets(client: FlaskClient) -> None:
     page = soup(client.get("/search?q=towel+bottle"))
     assert {m.lower() for m in texts(page, ".snippet mark")} == {"towel", "bottle"}
 
 
-def test_a_claim_is_titled_by_its_text(client: FlaskClient) -> None:
+@pytest.mark.usefixtures("list_only")
+def test_a_claim_is_shown_as_text_not_as_a_link_heading(client: FlaskClient) -> None:
     page = soup(client.get("/search?q=sitting+hamstrings&kind=claim"))
     first = one(page, "ol.results > li")
     assert one(first, ".badge").get_text() == "Claim"
-    assert "hamstrings" in one(first, ".result-title a").get_text().lower()
-    assert first.select(".result-title mark")
+    assert not first.select(".result-title, h2 a, h3 a")
+    assert "hamstrings" in one(first, "p.claim-text").get_text().lower()
+    assert first.select(".claim-text mark")
+    assert one(first, ".result-links a")["href"].startswith("/sources/hamstrings.txt?entry=")
 
 
 def test_the_results_page_counts_the_results(client: FlaskClient, kb: KnowledgeBase) -> None:
@@ -134,6 +145,7 @@ def test_the_results_page_counts_the_results(client: FlaskClient, kb: KnowledgeB
     assert "“session”" in heading
 
 
+@pytest.mark.usefixtures("list_only")
 def test_results_are_paged_when_more_than_fit(client: FlaskClient, kb: KnowledgeBase) -> None:
     total = kb.search("hamstrings stretch session", 100).total
     assert total >= 3
@@ -188,8 +200,8 @@ def test_every_result_link_lands_on_its_marked_passage(client: FlaskClient,
 
 def test_kind_filters_the_results(client: FlaskClient) -> None:
     page = soup(client.get("/search?q=session&kind=claim"))
-    assert set(texts(page, "ol.results .badge")) == {"Claim"}
-    assert one(page, "nav.tabs a[aria-current=page]").get_text() == "Claims"
+    assert set(texts(page, "ol.results .badge, .best-answer .badge")) == {"Claim"}
+    assert one(page, "nav.tabs a[aria-current=page] .tab-label").get_text() == "Claims"
 
 
 def test_source_filters_the_results(client: FlaskClient) -> None:
@@ -216,8 +228,9 @@ def test_an_empty_query_asks_what_to_look_for(client: FlaskClient, params: str) 
 
 def test_a_page_past_the_last_says_so(client: FlaskClient) -> None:
     page = soup(client.get("/search?q=towel&page=50"))
-    assert "page 50 is empty" in one(page, ".empty-state").get_text()
+    assert "page 50 is past the last one" in one(page, ".empty-state").get_text()
     assert one(page, ".empty-state a")["href"] == "/search?q=towel"
+    assert "Page 50" not in one(page, ".results-meta").get_text()
 
 
 def _results(monkeypatch: pytest.MonkeyPatch, kb: KnowledgeBase, **changes: object) -> None:
@@ -252,6 +265,7 @@ def test_weak_results_are_flagged(client: FlaskClient, kb: KnowledgeBase,
     assert "No close match" in " ".join(texts(page, ".notice"))
 
 
+@pytest.mark.usefixtures("list_only")
 def test_the_same_text_elsewhere_is_linked(client: FlaskClient, kb: KnowledgeBase,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     other = kb.entries(source="hamstrings.txt")[0]

@@ -117,7 +117,8 @@ def search(kb_dir: str | None, index_dir: str | None, words: tuple[str, ...], li
         click.echo("No close answer; these are the nearest matches.\n")
     for rank, hit in enumerate(results, 1):
         click.echo(_format_hit(rank, hit))
-    click.echo(f"{len(results)} of {results.total} results")
+    total = f"{results.total}" if results.total_exact else f"about {results.total}"
+    click.echo(f"{len(results)} of {total} results")
 
 
 def _format_hit(rank: int, hit: Hit) -> str:
@@ -221,12 +222,20 @@ def _documents(target: Path) -> Iterator[tuple[Path, str, bool]]:
               type=click.IntRange(1, 3660),
               help="Days insights are kept (default: 90, or as last set). "
                    "Env: FAQKB_INSIGHTS_RETENTION.")
+@click.option("--title", envvar="FAQKB_TITLE",
+              help="What the site calls itself (default: kb/faqkb.toml's title, else "
+                   "'Knowledge base'). Env: FAQKB_TITLE.")
+@click.option("--description", envvar="FAQKB_DESCRIPTION",
+              help="A sentence the home page says about the site (default: kb/faqkb.toml's "
+                   "description). Env: FAQKB_DESCRIPTION.")
 def serve(kb_dir: str | None, index_dir: str | None, host: str, port: int,
           threads: int, workers: int, insights: bool, insights_token: str | None,
-          insights_db: str | None, insights_retention: int | None) -> None:
+          insights_db: str | None, insights_retention: int | None, title: str | None,
+          description: str | None) -> None:
     """Serve the web app with waitress, building the index first when needed."""
     from faqkb.web import create_app  # only this command needs the server (and Flask)
     from faqkb.web.server import create_server
+    from faqkb.web.site import SETTINGS_FILE, read_settings_file
 
     with _user_errors():
         kb = KnowledgeBase(kb_dir, index_dir)
@@ -241,9 +250,11 @@ def serve(kb_dir: str | None, index_dir: str | None, host: str, port: int,
         config = {"FAQKB_KB_DIR": kb.kb_dir, "FAQKB_INDEX_DIR": kb.index_dir,
                   "FAQKB_INSIGHTS": insights, "FAQKB_INSIGHTS_TOKEN": insights_token,
                   "FAQKB_INSIGHTS_DB": insights_db,
-                  "FAQKB_INSIGHTS_RETENTION_DAYS": insights_retention}
+                  "FAQKB_INSIGHTS_RETENTION_DAYS": insights_retention,
+                  "FAQKB_TITLE": title, "FAQKB_DESCRIPTION": description}
         app = create_app(config)
-    for warning in report.warnings:
+    _, problems = read_settings_file(kb.kb_dir / SETTINGS_FILE)
+    for warning in [*report.warnings, *problems]:
         click.echo(f"warning: {warning}", err=True)
     try:
         server = create_server(app, host=host, port=port, threads=threads)

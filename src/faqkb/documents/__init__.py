@@ -71,7 +71,7 @@ MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 _BACKUP = re.compile(r"(~|\.(bak|swp|swo|tmp|orig|rej)|^#.*#)$", re.IGNORECASE)
 _TITLE_CHARS = 90
 # Files at the top of kb/ that configure faqkb rather than hold knowledge.
-CONFIG_FILES = frozenset({"synonyms.txt"})
+CONFIG_FILES = frozenset({"synonyms.txt", "faqkb.toml"})
 
 
 @dataclass(frozen=True, slots=True)

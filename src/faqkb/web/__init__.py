@@ -7,8 +7,11 @@ part of faqkb that imports Flask.
   pages (HTML, or JSON for ``.json`` URLs).
 - :mod:`.guards`: what every request must pass (method, size, a decodable query
   string, a usable ``Host``) and the headers every response carries.
-- :mod:`.views`: the routes, each serving HTML and, where it has data, a JSON twin.
-- :mod:`.layout`: a document laid out for reading with its passages anchored (no Flask).
+- :mod:`.views`: the routes, each serving HTML and, where it has data, a JSON twin;
+  :mod:`.searching` gathers a results page, :mod:`.summary` what the pages show of the
+  whole index, :mod:`.site` the site's title and description.
+- :mod:`.layout`: a document laid out for reading with its passages anchored (no
+  Flask); :mod:`.reading` renders it once per index generation.
 - :mod:`.server` and :mod:`.workers`: waitress set up for faqkb, in one process or several.
 - :mod:`.insights`: when insights are on, recording searches, votes, the insights page.
 
@@ -28,6 +31,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from faqkb.errors import DocumentError, FaqkbError, QueryError
 from faqkb.kb import KnowledgeBase
 from faqkb.web import guards, insights, views
+from faqkb.web.site import SiteSettings
+from faqkb.web.summary import SummaryCache
 
 __all__ = ["create_app", "find_templates"]
 
@@ -55,6 +60,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     - ``FAQKB_CHECK_INTERVAL``: seconds between checks of ``kb/`` for changes;
     - ``FAQKB_PER_PAGE``: results on a page (a request may ask for up to 100);
     - ``FAQKB_MAX_QUERY_CHARS``: the longest query accepted (longer ones get a 400);
+    - ``FAQKB_TITLE`` and ``FAQKB_DESCRIPTION``: what the site calls itself and says
+      about itself (default: as ``kb/faqkb.toml`` says, see :mod:`.site`);
     - ``FAQKB_INSIGHTS`` and the other ``FAQKB_INSIGHTS_*`` settings of
       :mod:`faqkb.web.insights`: record what people search for (off by default).
 
@@ -67,14 +74,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         FAQKB_CHECK_INTERVAL=1.0,
         FAQKB_PER_PAGE=10,
         FAQKB_MAX_QUERY_CHARS=500,
+        FAQKB_TITLE=None,
+        FAQKB_DESCRIPTION=None,
     )
     if test_config is not None:
         app.config.from_mapping(test_config)
-    app.extensions[KNOWLEDGE_BASE] = KnowledgeBase(
-        app.config["FAQKB_KB_DIR"],
-        app.config["FAQKB_INDEX_DIR"],
-        check_interval=float(app.config["FAQKB_CHECK_INTERVAL"]),
-    )
+    check_interval = float(app.config["FAQKB_CHECK_INTERVAL"])
+    kb = KnowledgeBase(app.config["FAQKB_KB_DIR"], app.config["FAQKB_INDEX_DIR"],
+                       check_interval=check_interval)
+    app.extensions[KNOWLEDGE_BASE] = kb
+    app.extensions[views.SUMMARY] = SummaryCache()
+    app.extensions[views.SITE] = SiteSettings(
+        kb.kb_dir, {"title": app.config["FAQKB_TITLE"],
+                    "description": app.config["FAQKB_DESCRIPTION"]},
+        check_interval=check_interval)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.json.ensure_ascii = False  # type: ignore[attr-defined]

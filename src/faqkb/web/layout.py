@@ -18,14 +18,24 @@ every entry gets an anchor (``id="e-<entry id>"``) where it starts, and the segm
 inside the requested passage are marked. An entry that starts in the gap between
 blocks (at a list marker, say) is anchored at the next block.
 
+The work is split so that a document is laid out once and shown many times:
+:func:`prepare` does everything that does not depend on the passage (in time linear
+in the document's blocks and entries) and cuts the document into :class:`Unit` s (a
+block, or a run of list items or table rows that render together);
+:meth:`Prepared.nodes` lays out one unit with or without a passage marked, so a view
+that marks a passage need only lay out again the units the passage touches.
+Lists nest at most :data:`MAX_LIST_DEPTH` deep: deeper items are shown at that depth.
+
 No Flask here: the nodes are plain frozen dataclasses.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from itertools import accumulate
 from typing import Literal
 
 from faqkb.documents.markers import answer_marker_length, number_length, question_marker_length
@@ -37,6 +47,8 @@ NodeKind = Literal["title", "heading", "question", "paragraph", "code", "nav", "
 _LIST_MARKER = re.compile(r"[•◦▪▫●○■□‣∙·*+–—-]|\d{1,4}[.)]|[a-zA-Z][.)]|[ivxlcIVXLC]{1,6}[.)]")
 _PLAIN_NUMBER = re.compile(r"(\d{1,4})[.)]")
 _SHOWN_ON_PARAGRAPHS = (number_length, question_marker_length, answer_marker_length)
+MAX_LIST_DEPTH = 12
+Span = tuple[int, int]
 
 
 def anchor_id(entry_id: str) -> str:
@@ -124,39 +136,149 @@ class _Piece:
     marker: str
 
 
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """Pieces ``first`` to ``last`` (exclusive) that render together; ``start`` and
+    ``end`` span their text."""
+
+    first: int
+    last: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Anchors:
+    """Where each entry's anchor goes, with its positions sorted for range lookups."""
+
+    at: dict[int, list[str]]
+    positions: list[int] = field(default_factory=list)
+
+    def between(self, start: int, end: int, *, inclusive: bool = True) -> list[int]:
+        """The anchor positions from ``start`` to ``end``."""
+        high = bisect_right(self.positions, end) if inclusive else \
+            bisect_left(self.positions, end)
+        return self.positions[bisect_left(self.positions, start):high]
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A document cut into units, ready to lay out with or without a passage marked."""
+
+    document: Document
+    pieces: tuple[_Piece, ...]
+    units: tuple[Unit, ...]
+    anchors: _Anchors
+    levels: dict[int, int]
+    _starts: list[int] = field(default_factory=list)
+    _ends: list[int] = field(default_factory=list)  # the running maximum of the units' ends
+
+    def nodes(self, unit: Unit, passage: Span | None = None) -> tuple[Node, ...]:
+        """The nodes of one unit, with ``passage`` (a span of the text) marked."""
+        pieces = self.pieces[unit.first:unit.last]
+        block = pieces[0].block
+        text = self.document.text
+        if block.kind == "item":
+            return tuple(_lists([(p, _segments(text, p.block, self.anchors, passage))
+                                 for p in pieces]))
+        if block.kind in {"row", "header_row"}:
+            return tuple(_tables([_row(p.block, self.anchors, passage) for p in pieces]))
+        segments = _segments(text, block, self.anchors, passage)
+        marker = pieces[0].marker
+        if block.kind in {"heading", "question"}:
+            shown = marker if block.numbered or block.kind == "question" else ""
+            return (Node(block.kind, segments, level=self.levels[block.level], marker=shown),)
+        if block.kind in {"title", "code", "nav"}:
+            return (Node(block.kind, segments),)
+        return (Node("paragraph", segments, marker=marker),)
+
+    def parts(self, unit: Unit, passage: Span | None = None,
+              ) -> list[tuple[tuple[Node, ...], bool]]:
+        """The unit's nodes in runs, each flagged when ``passage`` covers it whole: a list
+        the passage covers in part is cut where the passage starts and ends, so that the
+        items it covers can be shown together, bullets and all."""
+        covered = passage is not None and _covers(passage, unit.start, unit.end)
+        pieces = self.pieces[unit.first:unit.last]
+        if passage is None or covered or pieces[0].block.kind != "item" \
+                or not (passage[0] < unit.end and unit.start < passage[1]):
+            return [(self.nodes(unit, passage), covered)]
+        top = min(_depth(p) for p in pieces)
+        # Each top-level item goes with the deeper items under it.
+        starts = [unit.first] + [unit.first + i for i, p in enumerate(pieces)
+                                 if i and _depth(p) == top]
+        groups = [(first, last) for first, last in zip(starts, [*starts[1:], unit.last],
+                                                       strict=True)]
+        runs: list[tuple[int, int, bool]] = []
+        for first, last in groups:
+            inside = _covers(passage, self.pieces[first].block.start,
+                             max(p.block.end for p in self.pieces[first:last]))
+            if runs and runs[-1][2] == inside:
+                runs[-1] = (runs[-1][0], last, inside)
+            else:
+                runs.append((first, last, inside))
+        parts: list[tuple[tuple[Node, ...], bool]] = []
+        for first, last, inside in runs:
+            blocks = [p.block for p in self.pieces[first:last]]
+            nodes = self.nodes(Unit(first, last, blocks[0].start, max(b.end for b in blocks)),
+                               passage)
+            before = sum(1 for start in starts if start < first)
+            parts.append((_continued(nodes, before), inside))
+        return parts
+
+    def touched(self, passage: Span) -> range:
+        """The indexes of the units that ``passage`` overlaps (or touches, when empty)."""
+        low = bisect_right(self._ends, passage[0]) if passage[1] > passage[0] else \
+            bisect_left(self._ends, passage[0])
+        high = bisect_left(self._starts, max(passage[1], passage[0] + 1))
+        return range(low, max(low, high))
+
+    @property
+    def has_title(self) -> bool:
+        """True when the document carries its own title (an h1)."""
+        return any(p.block.kind == "title" for p in self.pieces)
+
+
+def _covers(passage: Span, start: int, end: int) -> bool:
+    return passage[0] <= start and end <= passage[1]
+
+
+def _continued(nodes: tuple[Node, ...], before: int) -> tuple[Node, ...]:
+    """A numbered list cut after ``before`` items goes on counting from there."""
+    if not before or not nodes:
+        return nodes
+    first = nodes[0]
+    if first.kind == "list" and first.numbered and not first.own_markers and first.start == 1 \
+            and not any(item.marker for item in first.items):
+        return (replace(first, start=before + 1), *nodes[1:])
+    return nodes
+
+
+def prepare(document: Document, entries: Iterable[Entry]) -> Prepared:
+    """Lay out what does not depend on a passage: pieces, anchors and units."""
+    pieces = _pieces(document)
+    anchors = _anchor_positions([p.block for p in pieces], entries)
+    levels = _heading_levels(p.block for p in pieces)
+    units: list[Unit] = []
+    i = 0
+    while i < len(pieces):
+        kind = pieces[i].block.kind
+        group = {"item"} if kind == "item" else {"row", "header_row"} \
+            if kind in {"row", "header_row"} else None
+        run = len(_run(pieces, i, group)) if group else 1
+        blocks = [p.block for p in pieces[i:i + run]]
+        units.append(Unit(i, i + run, min(b.start for b in blocks), max(b.end for b in blocks)))
+        i += run
+    return Prepared(document, tuple(pieces), tuple(units), anchors, levels,
+                    [u.start for u in units], list(accumulate((u.end for u in units), max)))
+
+
 def lay_out(document: Document, entries: Iterable[Entry],
             passage: Entry | None = None) -> tuple[Node, ...]:
     """The document as nodes, with ``entries`` anchored and ``passage`` marked."""
-    pieces = _pieces(document)
-    anchors = _anchor_positions([p.block for p in pieces], entries)
+    prepared = prepare(document, entries)
     span = (passage.start, passage.end) if passage else None
-    levels = _heading_levels(p.block for p in pieces)
-    nodes: list[Node] = []
-    i = 0
-    while i < len(pieces):
-        piece = pieces[i]
-        block = piece.block
-        if block.kind == "item":
-            run = _run(pieces, i, {"item"})
-            nodes.extend(_lists([(p, _segments(document.text, p.block, anchors, span))
-                                 for p in run]))
-            i += len(run)
-            continue
-        if block.kind in {"row", "header_row"}:
-            run = _run(pieces, i, {"row", "header_row"})
-            nodes.extend(_tables([_row(p.block, anchors, span) for p in run]))
-            i += len(run)
-            continue
-        segments = _segments(document.text, block, anchors, span)
-        if block.kind in {"heading", "question"}:
-            shown = piece.marker if block.numbered or block.kind == "question" else ""
-            nodes.append(Node(block.kind, segments, level=levels[block.level], marker=shown))
-        elif block.kind in {"title", "code", "nav"}:
-            nodes.append(Node(block.kind, segments))
-        else:
-            nodes.append(Node("paragraph", segments, marker=piece.marker))
-        i += 1
-    return tuple(nodes)
+    return tuple(node for unit in prepared.units for nodes, _ in prepared.parts(unit, span)
+                 for node in nodes)
 
 
 def has_title(nodes: Sequence[Node]) -> bool:
@@ -204,56 +326,55 @@ def _shown_on_paragraphs(marker: str) -> bool:
     return any(length(probe) == len(marker) + 1 for length in _SHOWN_ON_PARAGRAPHS)
 
 
-def _anchor_positions(blocks: Sequence[Block], entries: Iterable[Entry]) -> dict[int, list[str]]:
+def _anchor_positions(blocks: Sequence[Block], entries: Iterable[Entry]) -> _Anchors:
     """Where each entry's anchor goes: its start, or the start of the next block."""
     positions: dict[int, list[str]] = {}
+    # The first block (in order) that ends after a point: where the running maximum of
+    # the blocks' ends first passes it.
+    ends = list(accumulate((b.end for b in blocks), max))
     for entry in sorted(entries, key=lambda e: (e.start, e.kind != "qa", e.id)):
-        block = next((b for b in blocks if b.end > entry.start), None)
-        if block is None:
+        index = bisect_right(ends, entry.start)
+        if index == len(blocks):
             if not blocks:
                 continue
-            block = blocks[-1]
-            position = block.end
+            position = blocks[-1].end
         else:
-            position = max(entry.start, block.start)
+            position = max(entry.start, blocks[index].start)
         positions.setdefault(position, []).append(entry.id)
-    return positions
+    return _Anchors(positions, sorted(positions))
 
 
-def _segments(text: str, block: Block, anchors: dict[int, list[str]],
-              span: tuple[int, int] | None) -> tuple[Segment, ...]:
-    cuts = {block.start, block.end}
-    cuts.update(p for p in anchors if block.start <= p <= block.end)
+def _segments(text: str, block: Block, anchors: _Anchors,
+              span: Span | None) -> tuple[Segment, ...]:
+    inside = anchors.between(block.start, block.end)
+    cuts = {block.start, block.end, *inside}
     if span:
         cuts.update(p for p in span if block.start < p < block.end)
     points = sorted(cuts)
     segments = []
     for start, end in zip(points, points[1:], strict=False):
         marked = span is not None and span[0] <= start and end <= span[1]
-        segments.append(Segment(text[start:end], marked, tuple(anchors.get(start, ()))))
+        segments.append(Segment(text[start:end], marked, tuple(anchors.at.get(start, ()))))
     # Anchors at the very end of the last block have no text after them.
-    if block.end in anchors and block.end != block.start and _is_last(block, anchors):
-        segments.append(Segment("", False, tuple(anchors[block.end])))
+    if inside and inside[-1] == block.end and block.end != block.start \
+            and anchors.positions[-1] == block.end:
+        segments.append(Segment("", False, tuple(anchors.at[block.end])))
     return tuple(s for s in segments if s.text or s.anchors)
 
 
-def _is_last(block: Block, anchors: dict[int, list[str]]) -> bool:
-    return max(anchors) == block.end
-
-
-def _row(block: Block, anchors: dict[int, list[str]], span: tuple[int, int] | None) -> Row:
-    ids = tuple(i for position, found in anchors.items()
-                if block.start <= position < block.end for i in found)
+def _row(block: Block, anchors: _Anchors, span: Span | None) -> Row:
+    ids = tuple(i for position in anchors.between(block.start, block.end, inclusive=False)
+                for i in anchors.at[position])
     marked = span is not None and span[0] < block.end and block.start < span[1]
     cells = block.cells or (block.text,)
     return Row(cells, header=block.kind == "header_row", marked=marked, anchors=ids)
 
 
-def _run(pieces: Sequence[_Piece], start: int, kinds: set[str]) -> list[_Piece]:
+def _run(pieces: Sequence[_Piece], start: int, kinds: set[str]) -> Sequence[_Piece]:
     end = start
     while end < len(pieces) and pieces[end].block.kind in kinds:
         end += 1
-    return list(pieces[start:end])
+    return pieces[start:end]
 
 
 def _heading_levels(blocks: Iterable[Block]) -> dict[int, int]:
@@ -267,9 +388,13 @@ def _lists(items: list[tuple[_Piece, tuple[Segment, ...]]]) -> list[Node]:
     nodes: list[Node] = []
     i = 0
     while i < len(items):
-        node, i = _list(items, i, items[i][0].block.level)
+        node, i = _list(items, i, _depth(items[i][0]))
         nodes.append(node)
     return nodes
+
+
+def _depth(piece: _Piece) -> int:
+    return min(piece.block.level, MAX_LIST_DEPTH)
 
 
 def _list(items: list[tuple[_Piece, tuple[Segment, ...]]], i: int,
@@ -279,7 +404,7 @@ def _list(items: list[tuple[_Piece, tuple[Segment, ...]]], i: int,
     entries: list[ListItem] = []
     while i < len(items):
         piece, segments = items[i]
-        depth = piece.block.level
+        depth = _depth(piece)
         if depth < level:
             break
         if depth > level:

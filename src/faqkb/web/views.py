@@ -1,15 +1,18 @@
 """The routes. Each page that shows data has a JSON twin at the same path plus ``.json``.
 
     /                             the search box and questions to start from
-    /search        /search.json   results: ?q=, page=, per_page=, kind=qa|claim, source=
-    /sources       /sources.json  the documents
+    /search        /search.json   results: ?q=, page=, per_page=, kind=qa|claim, source=,
+                                  exact=1 (the words as typed, not spell-corrected)
+    /sources       /sources.json  the documents, ?page= at a time
     /sources/NAME  /sources/NAME.json
                                   a document, every entry anchored; ?entry=ID marks one
     /questions     /questions.json
-                                  every Q&A pair, grouped by document
+                                  every Q&A pair, grouped by document, ?page= at a time;
+                                  ?source=NAME for one document's
     /entries/ID    /entries/ID.json
                                   an entry: the page redirects to its passage
-    /suggest.json                 questions whose words start with ?q=
+    /suggest.json                 questions whose words start with ?q=, and with
+                                  ?results=N the first N results of the search so far
 
 Views validate the request, call the knowledge base and render; user mistakes become
 400 or 404 with a message (see :func:`faqkb.web.create_app` for the error pages).
@@ -18,9 +21,7 @@ Views validate the request, call the knowledge base and render; user mistakes be
 from __future__ import annotations
 
 import math
-import re
-import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -37,23 +38,27 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from faqkb.errors import DocumentError, KnowledgeBaseError
 from faqkb.kb import KnowledgeBase
-from faqkb.models import KINDS, Entry, Hit, SearchResults
-from faqkb.search.suggest import Suggester
+from faqkb.models import Entry, Hit
 from faqkb.web import insights
-from faqkb.web.layout import anchor_id, has_title, lay_out
+from faqkb.web.layout import anchor_id
+from faqkb.web.reading import source_view
+from faqkb.web.searching import ResultsPage, SearchRequest, shown_count, whole_number
+from faqkb.web.site import Site, SiteSettings
+from faqkb.web.summary import IndexSummary, SummaryCache
 
 bp = Blueprint("faqkb", __name__)
 # Each view with a JSON twin is registered HTML rule first (its decorator innermost):
 # url_for() without ``fmt`` then builds the HTML URL.
 
-MAX_PER_PAGE = 100
-MAX_PAGE = 1000
 MAX_SUGGESTIONS = 10
-STARTER_QUESTIONS = 6
+MAX_INSTANT_RESULTS = 5
+LISTED_PER_PAGE = 100  # documents or questions on a page of /sources or /questions
+MAX_LISTED_PER_PAGE = 500
+ASIDE_QUESTIONS = 100  # questions listed beside a document before "all N questions"
 KIND_LABELS = {"qa": "Q&A", "claim": "Claim"}
-_NUMBER = re.compile(r"[0-9]{1,7}")
+SUMMARY = "faqkb.summary"
+SITE = "faqkb.site"
 
 
 # -- helpers shared by the views and the templates ------------------------------------
@@ -62,6 +67,16 @@ _NUMBER = re.compile(r"[0-9]{1,7}")
 def knowledge_base() -> KnowledgeBase:
     """The app's knowledge base (one per app; it opens a searcher per thread)."""
     return cast(KnowledgeBase, current_app.extensions["faqkb"])
+
+
+def summary() -> IndexSummary:
+    """What the pages show of the index generation in service."""
+    return cast(SummaryCache, current_app.extensions[SUMMARY]).get(knowledge_base())
+
+
+def site() -> Site:
+    """The site's title and description (``kb/faqkb.toml`` and the app's settings)."""
+    return cast(SiteSettings, current_app.extensions[SITE]).get()
 
 
 def json_response(data: Any) -> Response:
@@ -97,11 +112,28 @@ def marked(text: str, highlights: Iterable[tuple[int, int]]) -> list[tuple[str, 
     return runs
 
 
+def same_words(first: str | None, second: str | None) -> bool:
+    """True when two texts say the same words (a document titled by its question)."""
+    def words(text: str | None) -> list[str]:
+        return "".join(ch if ch.isalnum() else " " for ch in (text or "").casefold()).split()
+    return bool(first and second) and words(first) == words(second)
+
+
 @bp.app_context_processor
 def _template_helpers() -> dict[str, Any]:
+    # Only what needs no index: error pages are rendered with these too.
     return {"passage_url": passage_url, "source_url": source_url, "marked": marked,
-            "kind_labels": KIND_LABELS,
+            "same_words": same_words, "kind_labels": KIND_LABELS, "site": site(),
             "max_query_chars": current_app.config["FAQKB_MAX_QUERY_CHARS"]}
+
+
+@bp.app_template_filter("number")
+def _number_filter(count: int, exact: bool = True) -> str:
+    return shown_count(count, exact)
+
+
+def _external(path: str) -> str:
+    return request.host_url.rstrip("/") + path
 
 
 def _entry_json(entry: Entry) -> dict[str, Any]:
@@ -117,284 +149,215 @@ def _hit_json(hit: Hit) -> dict[str, Any]:
     return data
 
 
-# -- search ---------------------------------------------------------------------------
+def _shorten(text: str, width: int = 80) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
-@dataclass(frozen=True, slots=True)
-class SearchRequest:
-    """What a search page was asked for, validated."""
-
-    query: str
-    page: int
-    per_page: int
-    kind: str | None
-    source: str | None
-    exact: bool = False  # the words as typed, without spelling correction
-
-    @property
-    def offset(self) -> int:
-        """How many results come before this page."""
-        return (self.page - 1) * self.per_page
-
-    def url(self, endpoint: str = "faqkb.search", **changes: Any) -> str:
-        """This search's URL with some parameters changed (``None`` drops one)."""
-        params: dict[str, Any] = {"q": self.query, "kind": self.kind, "source": self.source,
-                                  "page": self.page if self.page > 1 else None,
-                                  "exact": 1 if self.exact else None}
-        if self.per_page != current_app.config["FAQKB_PER_PAGE"]:
-            params["per_page"] = self.per_page
-        params.update(changes)
-        return url_for(endpoint, **{k: v for k, v in params.items() if v not in (None, "")})
-
-
-def _search_request(args: Mapping[str, str]) -> SearchRequest:
-    query = args.get("q", "").strip()
-    limit = int(current_app.config["FAQKB_MAX_QUERY_CHARS"])
-    if len(query) > limit:
-        abort(400, f"Your search is {len(query)} characters long; please keep it under "
-                   f"{limit} characters.")
-    page = _number(args, "page", 1, MAX_PAGE)
-    per_page = _number(args, "per_page", int(current_app.config["FAQKB_PER_PAGE"]),
-                       MAX_PER_PAGE)
-    kind = args.get("kind") or None
-    if kind is not None and kind not in KINDS:
-        abort(400, f"kind must be one of {', '.join(KINDS)} (or left out), not {kind!r}.")
-    source = args.get("source", "").strip() or None
-    if source is not None and len(source) > limit:
-        abort(400, "That source name is too long.")
-    return SearchRequest(query, page, per_page, kind, source, args.get("exact") == "1")
-
-
-def _number(args: Mapping[str, str], name: str, default: int, highest: int) -> int:
-    raw = args.get(name, "").strip()
-    if not raw:
-        return default
-    if not _NUMBER.fullmatch(raw) or not 1 <= int(raw) <= highest:
-        abort(400, f"{name} must be a whole number from 1 to {highest}, not {raw[:20]!r}.")
-    return int(raw)
+# -- home and search ------------------------------------------------------------------
 
 
 @bp.get("/")
 def home() -> str:
     """The search box and a few of the knowledge base's questions to start from."""
-    summary = _summary()
-    return render_template("index.html", starters=summary.starters,
-                           documents=summary.documents, questions=summary.questions,
-                           claims=summary.claims)
-
-
-def _starters(questions: list[Entry], count: int) -> list[Entry]:
-    """Up to ``count`` questions, taking turns between the documents."""
-    by_source: dict[str, list[Entry]] = {}
-    for entry in questions:
-        by_source.setdefault(entry.source, []).append(entry)
-    chosen: list[Entry] = []
-    for round_ in range(max((len(v) for v in by_source.values()), default=0)):
-        for entries in by_source.values():
-            if round_ < len(entries) and len(chosen) < count:
-                chosen.append(entries[round_])
-    return chosen
+    return render_template("index.html", summary=summary())
 
 
 @bp.get("/search.json", defaults={"fmt": "json"})
 @bp.get("/search", defaults={"fmt": "html"})
 def search(fmt: str) -> ResponseReturnValue:
     """Search results, a page at a time, as HTML or JSON."""
-    wanted = _search_request(request.args)
-    results = SearchResults(query=wanted.query, hits=(), total=0)
-    if wanted.query:
-        results = knowledge_base().search(wanted.query, wanted.per_page, offset=wanted.offset,
-                                          kind=wanted.kind, source=wanted.source,
-                                          correct=not wanted.exact)
-        if wanted.page == 1:
-            insights.record_search(wanted.query, results)
-    pages = max(1, math.ceil(results.total / wanted.per_page))
+    wanted = SearchRequest.of(request.args)
+    known = summary()
+    if not wanted.query:
+        if fmt == "json":
+            return json_response({"query": "", "total": 0, "total_exact": True, "hits": [],
+                                  "page": wanted.page, "per_page": wanted.per_page,
+                                  "pages": 1, "next_url": None,
+                                  "html_url": _external(wanted.url())})
+        return render_template("search.html", wanted=wanted, page=None, summary=known)
+    page = ResultsPage.of(knowledge_base(), wanted, {s.name: s.title for s in known.sources})
+    if wanted.page == 1:
+        insights.record_search(wanted.query, page.results)
     if fmt == "json":
-        data = results.to_dict()
-        data["hits"] = [_hit_json(hit) for hit in results.hits]
-        data |= {"page": wanted.page, "per_page": wanted.per_page, "pages": pages,
+        data = page.results.to_dict()
+        data["hits"] = [_hit_json(hit) for hit in page.results.hits]
+        data |= {"page": wanted.page, "per_page": wanted.per_page,
+                 "pages": page.pages or math.ceil(page.results.total / wanted.per_page) or 1,
                  "next_url": _external(wanted.url("faqkb.search", fmt="json",
                                                   page=wanted.page + 1))
-                 if wanted.page < pages else None,
+                 if page.has_next else None,
                  "html_url": _external(wanted.url())}
         return json_response(data)
-    source_title = _source_title(wanted.source) if wanted.source else None
-    return render_template("search.html", wanted=wanted, results=results, pages=pages,
-                           source_title=source_title)
-
-
-def _external(path: str) -> str:
-    return request.host_url.rstrip("/") + path
-
-
-def _source_title(name: str) -> str | None:
-    return _summary().titles.get(name)
-
-
-# -- suggestions ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class IndexSummary:
-    """What the pages show of the whole index, worked out once per index generation:
-    reading every entry per request would make the home page cost as much as the index
-    is large."""
-
-    suggester: Suggester
-    starters: tuple[Entry, ...]
-    titles: dict[str, str]  # the title of each document that has entries
-    documents: int
-    questions: int
-    claims: int
-
-    @classmethod
-    def of(cls, kb: KnowledgeBase) -> IndexSummary:
-        """Read the summary from the knowledge base's index."""
-        entries = kb.entries()
-        questions = [e for e in entries if e.kind == "qa"]
-        titles: dict[str, str] = {}
-        for entry in entries:
-            titles.setdefault(entry.source, entry.title)
-        return cls(Suggester(questions), tuple(_starters(questions, STARTER_QUESTIONS)),
-                   titles, len(kb.sources()), len(questions), len(entries) - len(questions))
-
-
-class _SummaryCache:
-    """One :class:`IndexSummary` per index generation, shared by the app's threads."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._key: str | None = None
-        self._summary: IndexSummary | None = None
-
-    def get(self, kb: KnowledgeBase) -> IndexSummary:
-        key = kb.version  # checks kb/ for changes, rebuilding the index if needed
-        with self._lock:
-            if self._summary is None or key != self._key or key is None:
-                self._summary = IndexSummary.of(kb)
-                self._key = key
-            return self._summary
-
-
-def _summary() -> IndexSummary:
-    cache = current_app.extensions.get("faqkb.summary")
-    if cache is None:
-        cache = current_app.extensions.setdefault("faqkb.summary", _SummaryCache())
-    return cast(_SummaryCache, cache).get(knowledge_base())
+    return render_template("search.html", wanted=wanted, page=page, summary=known)
 
 
 @bp.get("/suggest.json")
 def suggest() -> Response:
-    """Questions whose words start with the words typed so far (``?q=``), as JSON."""
+    """Questions whose words start with the words typed so far (``?q=``), and with
+    ``?results=N`` the first N results of searching for them, as JSON."""
     typed = request.args.get("q", "")
     if len(typed) > int(current_app.config["FAQKB_MAX_QUERY_CHARS"]):
         abort(400, "That is too long for suggestions.")
-    limit = _number(request.args, "limit", 8, MAX_SUGGESTIONS)
-    found = _summary().suggester.suggest(typed, limit)
-    return json_response({
+    limit = whole_number(request.args, "limit", 8, MAX_SUGGESTIONS)
+    wanted = whole_number(request.args, "results", 1, MAX_INSTANT_RESULTS) \
+        if request.args.get("results", "0").strip() not in ("", "0") else 0
+    found = summary().suggester.suggest(typed, limit)
+    data: dict[str, Any] = {
         "query": typed,
         "suggestions": [
             {"question": s.question, "id": s.entry.id, "source": s.entry.source,
-             "title": s.entry.title, "highlights": [list(h) for h in s.highlights],
-             "url": passage_url(s.entry)}
+             "title": "" if same_words(s.entry.title, s.question) else s.entry.title,
+             "highlights": [list(h) for h in s.highlights], "url": passage_url(s.entry)}
             for s in found
         ],
-    })
+    }
+    if wanted:
+        data |= _instant_results(typed.strip(), wanted)
+    return json_response(data)
 
 
-# -- documents and questions ----------------------------------------------------------
+def _instant_results(query: str, count: int) -> dict[str, Any]:
+    """The first results of a search as one types (nothing for an empty query)."""
+    if not query:
+        return {"results": [], "total": 0, "total_exact": True, "search_url": None}
+    results = knowledge_base().search(query, count)
+    return {
+        "results": [{"id": hit.id, "kind": hit.kind, "question": hit.question,
+                     "snippet": hit.snippet, "highlights": [list(h) for h in hit.highlights],
+                     "title": hit.title, "source": hit.source, "url": passage_url(hit.entry)}
+                    for hit in results.hits],
+        "total": results.total, "total_exact": results.total_exact,
+        "total_label": shown_count(results.total, results.total_exact),
+        "no_close_match": results.no_close_match,
+        "search_url": url_for("faqkb.search", q=query),
+    }
+
+
+# -- listings: sources and questions --------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class SourceSummary:
-    """A document of the knowledge base as listed on the sources and questions pages."""
+class Listing:
+    """One page of a long list."""
 
-    name: str
-    title: str
-    questions: tuple[Entry, ...]
-    claims: int
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages the list takes (at least one)."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def window(self) -> slice:
+        """The items on this page."""
+        start = (self.page - 1) * self.per_page
+        return slice(start, start + self.per_page)
+
+    def url(self, endpoint: str, page: int, **params: Any) -> str:
+        """The URL of another page of the list."""
+        if self.per_page != LISTED_PER_PAGE:
+            params["per_page"] = self.per_page
+        return url_for(endpoint, page=page if page > 1 else None, **params)
+
+    def json(self, endpoint: str, **params: Any) -> dict[str, Any]:
+        """The paging fields of the list's JSON."""
+        return {"total": self.total, "page": self.page, "per_page": self.per_page,
+                "pages": self.pages,
+                "next_url": _external(self.url(endpoint, self.page + 1, fmt="json", **params))
+                if self.page < self.pages else None}
 
 
-def _summaries() -> list[SourceSummary]:
-    kb = knowledge_base()
-    by_source: dict[str, list[Entry]] = {}
-    for entry in kb.entries():
-        by_source.setdefault(entry.source, []).append(entry)
-    summaries = []
-    for name in kb.sources():
-        entries = by_source.get(name, [])
-        title = entries[0].title if entries else _title_of(kb, name)
-        summaries.append(SourceSummary(
-            name=name, title=title,
-            questions=tuple(e for e in entries if e.kind == "qa"),
-            claims=sum(1 for e in entries if e.kind == "claim")))
-    return summaries
-
-
-def _title_of(kb: KnowledgeBase, name: str) -> str:
-    try:
-        return kb.document(name).title
-    except (KnowledgeBaseError, DocumentError):
-        return name
+def _listing(total: int) -> Listing:
+    page = whole_number(request.args, "page", 1, 10**6)
+    per_page = whole_number(request.args, "per_page", LISTED_PER_PAGE, MAX_LISTED_PER_PAGE)
+    listing = Listing(page, per_page, total)
+    if page > listing.pages:
+        abort(404, f"There are {listing.pages} page{'' if listing.pages == 1 else 's'} here, "
+                   f"not {page}.")
+    return listing
 
 
 @bp.get("/sources.json", defaults={"fmt": "json"})
 @bp.get("/sources", defaults={"fmt": "html"})
 def sources(fmt: str) -> ResponseReturnValue:
-    """The documents of the knowledge base."""
-    summaries = _summaries()
+    """The documents of the knowledge base, a page at a time."""
+    known = summary()
+    listing = _listing(len(known.sources))
+    shown = known.sources[listing.window]
     if fmt == "json":
         return json_response({"sources": [
             {"name": s.name, "title": s.title, "url": source_url(s.name, external=True),
-             "questions": len(s.questions), "claims": s.claims} for s in summaries]})
-    return render_template("sources.html", summaries=summaries)
+             "questions": s.questions, "claims": s.claims} for s in shown]}
+            | listing.json("faqkb.sources"))
+    return render_template("sources.html", summaries=shown, listing=listing, summary=known)
+
+
+@bp.get("/questions.json", defaults={"fmt": "json"})
+@bp.get("/questions", defaults={"fmt": "html"})
+def questions(fmt: str) -> ResponseReturnValue:
+    """Every Q&A pair, grouped by source document, a page at a time: the FAQ as a page.
+    ``?source=NAME`` lists one document's."""
+    known = summary()
+    name = request.args.get("source") or None
+    every: Sequence[Entry] = known.questions
+    if name is not None:
+        if name not in known.by_name:
+            abort(404, f"There is no document called “{_shorten(name)}” in this knowledge base.")
+        every = [e for e in known.questions if e.source == name]
+    listing = _listing(len(every))
+    groups = _grouped(every[listing.window])
+    params = {"source": name} if name else {}
+    if fmt == "json":
+        return json_response({"sources": [
+            {"name": source, "title": known.title_of(source),
+             "url": source_url(source, external=True),
+             "questions": [_entry_json(e) for e in entries]} for source, entries in groups]}
+            | listing.json("faqkb.questions", **params))
+    return render_template("questions.html", groups=groups, listing=listing, summary=known,
+                           source=name, params=params)
+
+
+def _grouped(entries: Sequence[Entry]) -> list[tuple[str, list[Entry]]]:
+    groups: list[tuple[str, list[Entry]]] = []
+    for entry in entries:
+        if not groups or groups[-1][0] != entry.source:
+            groups.append((entry.source, []))
+        groups[-1][1].append(entry)
+    return groups
+
+
+# -- a document and its entries -------------------------------------------------------
 
 
 @bp.get("/sources/<path:name>.json", defaults={"fmt": "json"})
 @bp.get("/sources/<path:name>", defaults={"fmt": "html"})
 def source(name: str, fmt: str) -> ResponseReturnValue:
     """A document, readable, every entry anchored; ``?entry=ID`` marks that passage."""
-    kb = knowledge_base()
-    if fmt == "json" and name not in kb.sources() and f"{name}.json" in kb.sources():
+    known = summary()
+    if fmt == "json" and name not in known.by_name and f"{name}.json" in known.by_name:
         name, fmt = f"{name}.json", "html"
-    if name not in kb.sources():
+    if name not in known.by_name:
         abort(404, f"There is no document called “{_shorten(name)}” in this knowledge base.")
-    document = kb.document(name)
-    entries = kb.entries(source=name)
+    view = source_view(knowledge_base(), name)
     if fmt == "json":
         return json_response({
-            "name": document.name, "title": document.title, "format": document.format,
-            "url": source_url(name, external=True), "text": document.text,
-            "entries": [_entry_json(e) for e in entries]})
+            "name": view.document.name, "title": view.document.title,
+            "format": view.document.format, "url": source_url(name, external=True),
+            "text": view.document.text, "entries": [_entry_json(e) for e in view.entries]})
     passage = None
     wanted = request.args.get("entry")
     if wanted is not None:
-        passage = next((e for e in entries if e.id == wanted), None)
+        passage = view.entry(wanted)
         if passage is None:
             abort(404, f"This document has no entry “{_shorten(wanted)}”.")
         insights.record_open(passage)
-    nodes = lay_out(document, entries, passage)
     return render_template(
-        "source.html", document=document, nodes=nodes, has_title=has_title(nodes),
-        passage=passage, questions=[e for e in entries if e.kind == "qa"],
-        claims=sum(1 for e in entries if e.kind == "claim"))
-
-
-def _shorten(text: str, width: int = 80) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-@bp.get("/questions.json", defaults={"fmt": "json"})
-@bp.get("/questions", defaults={"fmt": "html"})
-def questions(fmt: str) -> ResponseReturnValue:
-    """Every Q&A pair, grouped by source document: the FAQ as a page."""
-    summaries = [s for s in _summaries() if s.questions]
-    if fmt == "json":
-        return json_response({"sources": [
-            {"name": s.name, "title": s.title, "url": source_url(s.name, external=True),
-             "questions": [_entry_json(e) for e in s.questions]} for s in summaries]})
-    return render_template("questions.html", summaries=summaries,
-                           total=sum(len(s.questions) for s in summaries))
+        "source.html", document=view.document, body=view.body(passage), passage=passage,
+        has_title=view.has_title, questions=view.questions[:ASIDE_QUESTIONS],
+        question_count=len(view.questions), claims=view.claims, summary=known,
+        source_example=known.by_name[name].example)
 
 
 @bp.get("/entries/<entry_id>.json", defaults={"fmt": "json"})

@@ -1,7 +1,9 @@
-// Suggestions as you type: a progressive enhancement of every search box that has a
-// data-suggest URL. Without this script the form still searches; with it, the box
-// becomes an ARIA combobox listing questions whose words start with what was typed.
-// Choosing one opens its answer in the source. No HTML strings: text goes in as text.
+// Suggestions and instant results as you type: a progressive enhancement of every search
+// box that has a data-suggest URL. Without this script the form still searches; with it,
+// the box becomes an ARIA combobox listing questions whose words start with what was
+// typed and, for a box with data-results="N", the first N results of the search so far
+// and a last option that opens them all. Choosing a question or a result opens its
+// passage in the source. No HTML strings: text goes in as text.
 (function () {
   "use strict";
 
@@ -10,6 +12,7 @@
 
   function enhance(input) {
     var url = input.getAttribute("data-suggest");
+    var wanted = parseInt(input.getAttribute("data-results") || "0", 10) || 0;
     var field = input.parentElement;
     var listId = input.id + "-suggestions";
     var list = document.createElement("ul");
@@ -22,7 +25,7 @@
     list.id = listId;
     list.className = "suggestions";
     list.setAttribute("role", "listbox");
-    list.setAttribute("aria-label", "Suggested questions");
+    list.setAttribute("aria-label", wanted ? "Suggestions and results" : "Suggested questions");
     list.hidden = true;
     status.className = "visually-hidden";
     status.setAttribute("role", "status");
@@ -55,47 +58,101 @@
       }
     }
 
-    function open(suggestion) {
-      window.location.assign(suggestion.url);
-    }
-
     function appendMarked(parent, text, highlights) {
       var position = 0;
-      highlights.forEach(function (span) {
+      (highlights || []).forEach(function (span) {
         if (span[0] > position) {
           parent.appendChild(document.createTextNode(text.slice(position, span[0])));
         }
         var mark = document.createElement("mark");
         mark.textContent = text.slice(span[0], span[1]);
         parent.appendChild(mark);
-        position = span[1];
+        position = Math.max(position, span[1]);
       });
       parent.appendChild(document.createTextNode(text.slice(position)));
     }
 
-    function show(suggestions) {
+    function span(className, text) {
+      var element = document.createElement("span");
+      element.className = className;
+      element.textContent = text;
+      return element;
+    }
+
+    // One option of the list; ``fill`` puts its content in.
+    function option(parent, target, className, fill) {
+      var item = document.createElement("li");
+      item.id = listId + "-" + options.length;
+      item.className = className;
+      item.setAttribute("role", "option");
+      item.setAttribute("aria-selected", "false");
+      fill(item);
+      // Keep the focus in the box while the pointer is down on an option.
+      item.addEventListener("mousedown", function (event) { event.preventDefault(); });
+      item.addEventListener("click", function () { window.location.assign(target); });
+      parent.appendChild(item);
+      options.push({ element: item, url: target });
+    }
+
+    function group(label) {
+      var wrapper = document.createElement("li");
+      var title = document.createElement("div");
+      var members = document.createElement("ul");
+      var id = listId + "-group-" + list.children.length;
+      wrapper.setAttribute("role", "presentation");
+      title.id = id;
+      title.className = "group-label";
+      title.setAttribute("role", "presentation");
+      title.textContent = label;
+      members.setAttribute("role", "group");
+      members.setAttribute("aria-labelledby", id);
+      wrapper.appendChild(title);
+      wrapper.appendChild(members);
+      list.appendChild(wrapper);
+      return members;
+    }
+
+    function show(data) {
+      var suggestions = data.suggestions || [];
+      var results = data.results || [];
       list.textContent = "";
-      options = suggestions.map(function (suggestion, i) {
-        var item = document.createElement("li");
-        var source = document.createElement("span");
-        item.id = listId + "-" + i;
-        item.setAttribute("role", "option");
-        item.setAttribute("aria-selected", "false");
-        appendMarked(item, suggestion.question, suggestion.highlights);
-        source.className = "suggestion-source";
-        source.textContent = suggestion.title;
-        item.appendChild(source);
-        // Keep the focus in the box while the pointer is down on an option.
-        item.addEventListener("mousedown", function (event) { event.preventDefault(); });
-        item.addEventListener("click", function () { open(suggestion); });
-        list.appendChild(item);
-        return { element: item, suggestion: suggestion };
-      });
+      options = [];
+      if (suggestions.length) {
+        var questions = wanted ? group("Questions") : list;
+        suggestions.forEach(function (suggestion) {
+          option(questions, suggestion.url, "suggestion", function (item) {
+            appendMarked(item, suggestion.question, suggestion.highlights);
+            if (suggestion.title) {
+              item.appendChild(span("suggestion-source", suggestion.title));
+            }
+          });
+        });
+      }
+      if (results.length) {
+        var found = group(data.no_close_match ? "Nearest results" : "Results");
+        results.forEach(function (result) {
+          option(found, result.url, "instant-result", function (item) {
+            var text = span("instant-text", "");
+            if (result.question) {
+              text.appendChild(document.createTextNode(result.question + " — "));
+            }
+            appendMarked(text, result.snippet, result.highlights);
+            item.appendChild(text);
+            item.appendChild(span("suggestion-source", result.title || result.source));
+          });
+        });
+        if (data.search_url) {
+          option(found, data.search_url, "see-all", function (item) {
+            item.textContent = "See all " + data.total_label + " result" +
+              (data.total === 1 ? "" : "s");
+          });
+        }
+      }
       active = -1;
       if (options.length) {
         list.hidden = false;
         input.setAttribute("aria-expanded", "true");
-        status.textContent = options.length + (options.length === 1 ? " suggestion" : " suggestions") +
+        status.textContent = options.length + (options.length === 1 ? " option" : " options") +
           ". Use the up and down arrows to choose.";
       } else {
         close();
@@ -106,24 +163,25 @@
     function fetchSuggestions() {
       var typed = input.value;
       if (!typed.trim()) {
-        show([]);
+        show({});
         return;
       }
       if (controller) {
         controller.abort();
       }
       controller = new AbortController();
-      var request = url + (url.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(typed);
+      var request = url + (url.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(typed) +
+        (wanted ? "&limit=4&results=" + wanted : "");
       fetch(request, { signal: controller.signal, headers: { Accept: "application/json" } })
-        .then(function (response) { return response.ok ? response.json() : { suggestions: [] }; })
+        .then(function (response) { return response.ok ? response.json() : {}; })
         .then(function (data) {
           if (input.value === typed && document.activeElement === input) {
-            show(data.suggestions || []);
+            show(data);
           }
         })
         .catch(function (error) {
           if (error.name !== "AbortError") {
-            show([]);
+            show({});
           }
         });
     }
@@ -149,7 +207,7 @@
         event.preventDefault();
       } else if (event.key === "Enter" && active >= 0) {
         event.preventDefault();
-        open(options[active].suggestion);
+        window.location.assign(options[active].url);
       } else if (event.key === "Escape") {
         close();
         event.preventDefault();

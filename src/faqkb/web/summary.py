@@ -1,0 +1,169 @@
+"""What the pages show of the whole index, worked out once per index generation.
+
+Reading every entry for each request would make the home page cost as much as the
+index is large, so :class:`IndexSummary` reads them once for each generation of the
+index (:class:`SummaryCache` keeps the current one for the app's threads): the
+questions to suggest and to start from, each document's title and counts, and the
+knowledge base's own words for the examples and tips a page offers (an example
+question in the search box, a phrase and a word to leave out in the tips). Nothing
+here names a topic: every example comes from the knowledge base served.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from faqkb.index.analysis import STOP_WORDS
+from faqkb.kb import KnowledgeBase
+from faqkb.models import Entry
+from faqkb.search.suggest import Suggester
+
+STARTER_QUESTIONS = 6
+EXAMPLE_CHARS = 60  # the longest question offered as an example in a search box
+SAMPLED_ENTRIES = 5_000  # entries read for the tips' words (spread over the whole index)
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSummary:
+    """A document of the knowledge base as the listings show it."""
+
+    name: str
+    title: str
+    questions: int
+    claims: int
+    example: str | None  # a short question of the document, for its search box
+
+
+@dataclass(frozen=True, slots=True)
+class Tips:
+    """Search syntax shown with the knowledge base's own words (``None``: no example)."""
+
+    phrase: str | None  # two words that stand together in the documents
+    excluded: str | None  # a common word of the documents
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSummary:
+    """What the pages show of one index generation."""
+
+    suggester: Suggester
+    starters: tuple[Entry, ...]
+    questions: tuple[Entry, ...]  # every Q&A pair, in document order
+    sources: tuple[SourceSummary, ...]  # every indexed document, in the index's order
+    by_name: dict[str, SourceSummary]
+    claims: int
+    example: str | None  # a question of the knowledge base for the search box
+    tips: Tips
+
+    @property
+    def documents(self) -> int:
+        """How many documents the index holds."""
+        return len(self.sources)
+
+    def title_of(self, name: str) -> str:
+        """A document's title (its name when it has none)."""
+        found = self.by_name.get(name)
+        return found.title if found else name
+
+    @classmethod
+    def of(cls, kb: KnowledgeBase) -> IndexSummary:
+        """Read the summary from the knowledge base's index."""
+        entries = kb.entries()
+        questions = tuple(e for e in entries if e.kind == "qa")
+        by_source: dict[str, list[Entry]] = {}
+        for entry in entries:
+            by_source.setdefault(entry.source, []).append(entry)
+        sources = tuple(_source_summary(name, by_source.get(name, ())) for name in kb.sources())
+        starters = tuple(_starters(questions, STARTER_QUESTIONS))
+        return cls(
+            suggester=Suggester(questions), starters=starters, questions=questions,
+            sources=sources, by_name={s.name: s for s in sources},
+            claims=len(entries) - len(questions),
+            example=_example(starters) or _example(questions[:200]),
+            tips=_tips(_sample(entries, SAMPLED_ENTRIES)))
+
+
+def _source_summary(name: str, entries: Sequence[Entry]) -> SourceSummary:
+    questions = [e for e in entries if e.kind == "qa"]
+    return SourceSummary(name=name, title=entries[0].title if entries else name,
+                         questions=len(questions), claims=len(entries) - len(questions),
+                         example=_example(questions[:50]))
+
+
+def _starters(questions: Sequence[Entry], count: int) -> list[Entry]:
+    """Up to ``count`` questions, taking turns between the documents."""
+    by_source: dict[str, list[Entry]] = {}
+    for entry in questions:
+        by_source.setdefault(entry.source, []).append(entry)
+    chosen: list[Entry] = []
+    for round_ in range(max((len(v) for v in by_source.values()), default=0)):
+        for found in by_source.values():
+            if round_ < len(found) and len(chosen) < count:
+                chosen.append(found[round_])
+        if len(chosen) >= count:
+            break
+    return chosen
+
+
+def _example(questions: Sequence[Entry]) -> str | None:
+    """The first question short enough to stand as an example in a search box."""
+    return next((e.question for e in questions
+                 if e.question and len(e.question) <= EXAMPLE_CHARS), None)
+
+
+def _sample(entries: Sequence[Entry], count: int) -> list[Entry]:
+    step = max(1, len(entries) // count)
+    return list(entries[::step])
+
+
+def _content_words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def _tips(entries: Sequence[Entry]) -> Tips:
+    """The commonest pair of adjacent content words (questions first), and the commonest
+    other content word, as the tips' examples."""
+    pairs: Counter[str] = Counter()
+    spread: Counter[str] = Counter()  # in how many entries a word occurs
+    for entry in entries:
+        texts = [*entry.questions, entry.text]
+        seen: set[str] = set()
+        for position, text in enumerate(texts):
+            words = _content_words(text)
+            for first, second in zip(words, words[1:], strict=False):
+                if _content(first) and _content(second) and first != second:
+                    # a pair in a question counts more: questions are what people ask
+                    pairs[f"{first} {second}"] += 3 if position < len(entry.questions) else 1
+            seen.update(w for w in words if _content(w))
+        spread.update(seen)
+    phrase = pairs.most_common(1)[0][0] if pairs else None
+    taken = set(phrase.split()) if phrase else set()
+    excluded = next((w for w, _ in spread.most_common() if w not in taken), None)
+    return Tips(phrase=phrase, excluded=excluded)
+
+
+def _content(word: str) -> bool:
+    return len(word) >= 3 and word not in STOP_WORDS and word.replace("’", "'") not in STOP_WORDS
+
+
+class SummaryCache:
+    """One :class:`IndexSummary` per index generation, shared by the app's threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: str | None = None
+        self._summary: IndexSummary | None = None
+
+    def get(self, kb: KnowledgeBase) -> IndexSummary:
+        """The summary of the generation in service (read when it changed)."""
+        key = kb.version  # checks kb/ for changes, rebuilding the index if needed
+        with self._lock:
+            if self._summary is None or key != self._key:
+                self._summary = IndexSummary.of(kb)
+                self._key = key
+            return self._summary
