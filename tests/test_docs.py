@@ -41,3 +41,13 @@ def test_the_readme_has_a_run_and_a_test_command() -> None:
     blocks = re.findall(r"<!-- (run|test)-command -->\n```sh\n(.+?)\n```", README)
     assert [kind for kind, _ in blocks] == ["run", "test"]
     assert all(command.startswith("python3 -m venv .venv") for _, command in blocks)
+
+
+def test_every_picture_the_readme_shows_is_in_the_repository_and_small() -> None:
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README)
+    assert pictures
+    root = Path(__file__).resolve().parent.parent
+    for picture in pictures:
+        path = root / picture
+        assert path.is_file(), picture
+        assert path.stat().st_size < 300 * 1024, picture
