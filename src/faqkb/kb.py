@@ -19,7 +19,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from faqkb.documents import read_document
 from faqkb.errors import IndexBuildError, KnowledgeBaseError, QueryError
 from faqkb.index import storage
 from faqkb.index.keeper import IndexKeeper, Progress
@@ -242,14 +241,16 @@ class KnowledgeBase:
         return [f.name for f in self._open().manifest.files if not f.warning]
 
     def document(self, name: str) -> Document:
-        """The indexed document called ``name``, read afresh from ``kb/``.
+        """The indexed document called ``name``, as the index recorded it when it was
+        built: the text its entries' spans index. Nothing is read from ``kb/``, so no
+        name, and no file swapped in since, can lead elsewhere.
 
-        Only names the index knows are accepted, so no path can lead elsewhere.
         Raises :class:`KnowledgeBaseError` for an unknown name.
         """
-        if name not in self.sources():
+        document = self._with_index(lambda opened: opened.documents.get(name))
+        if document is None:
             raise KnowledgeBaseError(f"no document named {name!r} in the knowledge base")
-        return read_document(self.kb_dir.resolve() / name, name)
+        return document
 
     def close(self) -> None:
         """Close the open index (once the searches in progress are done with it) and stop

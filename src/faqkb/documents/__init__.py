@@ -141,23 +141,20 @@ def _walk(root: Path) -> tuple[list[tuple[str, os.DirEntry[str]]], list[str]]:
     return found, warnings
 
 
-def read_document(path: Path, name: str | None = None) -> Document:
+def read_document(path: Path, name: str | None = None, *, root: Path | None = None) -> Document:
     """Read one document file. ``name`` is how entries will cite it (default: file name).
 
-    Raises :class:`DocumentError` when the file cannot be read or decoded.
+    With ``root`` (a resolved folder), the file is read only if the file *opened* lies
+    inside ``root``, a final link not followed, so a link swapped in after discovery
+    cannot lead elsewhere. Raises :class:`DocumentError` when the file cannot be read
+    or decoded.
     """
     name = name or path.name
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
         raise DocumentError(f"{name}: not a supported format ({', '.join(SUPPORTED_SUFFIXES)})")
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise DocumentError(f"{name}: not a regular file")
-        if info.st_size > MAX_DOCUMENT_BYTES:
-            raise DocumentError(f"{name}: {info.st_size / 2**20:.1f} MB, larger than the "
-                                f"{MAX_DOCUMENT_BYTES // 2**20} MB faqkb reads")
-        raw = path.read_bytes()
+        raw = _read_bytes(path, name, root)
     except OSError as exc:
         raise DocumentError(f"{name}: cannot read the file ({_reason(exc)})") from None
     if not raw:
@@ -180,6 +177,43 @@ def read_document(path: Path, name: str | None = None) -> Document:
         fingerprint=hashlib.sha256(raw).hexdigest(),
         encoding=layout.encoding,
     )
+
+
+def _read_bytes(path: Path, name: str, root: Path | None) -> bytes:
+    if root is None:
+        _check_file(os.stat(path), name)
+        return path.read_bytes()
+    path = Path(os.path.realpath(path))  # a link inside kb/ is read as its target
+    if not path.is_relative_to(root):
+        raise DocumentError(f"{name}: skipped, a link to outside the knowledge base")
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) \
+        | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(path, flags)
+    with os.fdopen(descriptor, "rb") as handle:
+        _check_file(os.fstat(descriptor), name)
+        if not _opened_within(descriptor, path, root):
+            raise DocumentError(f"{name}: skipped, a link to outside the knowledge base")
+        return handle.read(MAX_DOCUMENT_BYTES + 1)
+
+
+def _check_file(info: os.stat_result, name: str) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise DocumentError(f"{name}: not a regular file")
+    if info.st_size > MAX_DOCUMENT_BYTES:
+        raise DocumentError(f"{name}: {info.st_size / 2**20:.1f} MB, larger than the "
+                            f"{MAX_DOCUMENT_BYTES // 2**20} MB faqkb reads")
+
+
+def _opened_within(descriptor: int, path: Path, root: Path) -> bool:
+    """True when the open file is inside ``root``: where the system says which file a
+    descriptor is, that; elsewhere, the path still leads to the file opened."""
+    try:
+        opened = os.readlink(f"/proc/self/fd/{descriptor}")
+    except OSError:
+        info, now = os.fstat(descriptor), os.stat(path)
+        return (info.st_dev, info.st_ino) == (now.st_dev, now.st_ino) \
+            and Path(os.path.realpath(path)).is_relative_to(root)
+    return Path(opened).is_relative_to(root)
 
 
 def load_documents(kb_dir: Path) -> tuple[list[Document], list[str]]:

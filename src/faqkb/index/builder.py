@@ -24,6 +24,7 @@ import ctypes
 import logging
 import multiprocessing
 import os
+import secrets
 import signal
 import sys
 import threading
@@ -37,7 +38,8 @@ from typing import Any
 from faqkb.documents import FileState, discover, read_document, scan
 from faqkb.errors import DocumentError
 from faqkb.extract import extract_entries
-from faqkb.index import storage
+from faqkb.index import recorded, storage
+from faqkb.index.recorded import DocumentWriter
 from faqkb.index.storage import FileRecord, Manifest
 from faqkb.index.writing import (
     WRITER_MEMORY_MB,
@@ -120,6 +122,8 @@ def _full(kb_dir: Path, index_dir: Path, states: list[FileState], notes: tuple[s
         for result in results:
             counts.merge(result.counts)
         commit_segments(generation, [r.segment for r in results], counts)
+        recorded.save_catalogue(generation, {name: place for result in results
+                                             for name, place in result.places.items()})
     except BaseException:
         storage.discard_generation(generation)
         raise
@@ -137,8 +141,16 @@ def _update(kb_dir: Path, index_dir: Path, current: Path, previous: Manifest,
     touched = changes.added + changes.changed
     records: dict[str, FileRecord] = {}
     try:
-        entries = _entries(kb_dir, touched, records, progress)
-        update_index(generation, changes.changed + changes.removed, entries)
+        places = recorded.carried_over(generation, changes.changed + changes.removed)
+        writer = DocumentWriter(generation, f"{os.getpid()}-{secrets.token_hex(4)}")
+        try:
+            entries = _entries(kb_dir, touched, records, progress, writer)
+            update_index(generation, changes.changed + changes.removed, entries)
+        finally:
+            writer.close()
+        places.update(writer.places)
+        recorded.save_catalogue(generation, places)
+        recorded.discard_unlisted(generation, places)
     except BaseException:
         storage.discard_generation(generation)
         raise
@@ -155,6 +167,7 @@ class _Result:
     segment: Any
     counts: Counts
     records: list[FileRecord]
+    places: dict[str, recorded.Place]
 
 
 _counter: Any = None  # documents done, shared with the parent by worker processes
@@ -190,29 +203,37 @@ def _watch_parent(parent: int) -> None:
 
 def _index_files(generation: str, kb_dir: str, names: Sequence[str], memory_mb: int,
                  progress: Progress | None = None) -> _Result:
-    """Read, extract and index ``names`` into a segment of the index (in any process)."""
+    """Read, extract and index ``names`` into a segment of the index (in any process),
+    keeping the documents read in a file of their own."""
     builder = SegmentBuilder(Path(generation), memory_mb)
     records: dict[str, FileRecord] = {}
+    kept = DocumentWriter(Path(generation), f"{os.getpid()}-{secrets.token_hex(4)}")
     try:
-        builder.add(_entries(Path(kb_dir), names, records, progress))
+        builder.add(_entries(Path(kb_dir), names, records, progress, kept))
         segment = builder.finish()
     except BaseException:
         builder.cancel()
         raise
-    return _Result(segment, builder.counts, list(records.values()))
+    finally:
+        kept.close()
+    return _Result(segment, builder.counts, list(records.values()), kept.places)
 
 
 def _entries(kb_dir: Path, names: Sequence[str], records: dict[str, FileRecord],
-             progress: Progress | None) -> Iterable[Entry]:
-    """The entries of each named document, noting in ``records`` what each one gave."""
+             progress: Progress | None, kept: DocumentWriter) -> Iterable[Entry]:
+    """The entries of each named document, noting in ``records`` what each one gave and
+    keeping the document in ``kept``."""
     root = kb_dir.resolve()
     for done, name in enumerate(names, 1):
         path = root / name
         try:
-            document = read_document(path, name)
+            # Read within kb/, checked on the file opened: a link swapped in since the
+            # folder was scanned cannot lead out of it.
+            document = read_document(path, name, root=root)
         except DocumentError as exc:
             records[name] = FileRecord(name, 0, 0, "", warning=str(exc))
         else:
+            kept.add(document)
             entries = extract_entries(document)
             qa = sum(1 for e in entries if e.kind == "qa")
             records[name] = FileRecord(name, 0, 0, document.fingerprint, qa, len(entries) - qa)

@@ -20,23 +20,26 @@ import json
 import pickle
 import struct
 import threading
+import time
 import weakref
 import zlib
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from whoosh.index import EmptyIndexError
 
 from faqkb.index import storage
 from faqkb.index.postings import Postings, PostingsError, open_postings
+from faqkb.index.recorded import RecordedDocuments
 from faqkb.index.schema import TermStats, open_index, open_searcher
 from faqkb.index.vocabulary import Vocabulary
 from faqkb.index.writing import open_term_counts, open_vocabulary
 from faqkb.models import SearchResults
 
+_T = TypeVar("_T")
 # What Whoosh raises reading files that were truncated, overwritten or removed
 # (EmptyIndexError: the table of contents is gone, as when the generation was).
 DAMAGE: tuple[type[BaseException], ...] = (
@@ -78,10 +81,13 @@ class DamagedIndex(Exception):
 
 @dataclass(eq=False)
 class Opened:
-    """A generation in service: its Whoosh index, vocabulary and manifest.
+    """A generation in service: its Whoosh index, vocabulary, manifest and the documents
+    it was built from (:attr:`documents`).
 
     Searches :meth:`enter` and :meth:`leave` it; once retired (a newer
     generation took its place) it closes its files when the last search leaves.
+    Whatever else is worth computing once per generation (arrays read from the
+    segments, laid-out views) is kept with it by :meth:`once`.
     """
 
     generation: Path
@@ -89,6 +95,7 @@ class Opened:
     vocabulary: Vocabulary
     manifest: storage.Manifest
     postings: Postings
+    documents: RecordedDocuments
     results: ResultCache = field(default_factory=ResultCache)
     # What later stages derive from the generation once (the search's scorer).
     derived: dict[str, Any] = field(default_factory=dict)
@@ -98,6 +105,8 @@ class Opened:
     _guard: threading.Lock = field(default_factory=threading.Lock)
     _users: int = 0
     _retired: bool = False
+    _derive_lock: threading.Lock = field(default_factory=threading.Lock)
+    _verified_at: float = float("-inf")  # when a failure last found the files sound
 
     def __post_init__(self) -> None:
         # Whatever happens, the files are closed once, and not by the garbage collector
@@ -112,6 +121,14 @@ class Opened:
             with self._guard:
                 self._searchers.append(searcher)
         return searcher
+
+    def once(self, key: str, make: Callable[[Opened], _T]) -> _T:
+        """``make(self)``, computed on first use for this generation and kept with it in
+        :attr:`derived` (one thread computes it; others wait for that result)."""
+        with self._derive_lock:
+            if key not in self.derived:
+                self.derived[key] = make(self)
+            return cast(_T, self.derived[key])
 
     def stats(self) -> TermStats:
         """Term frequencies and the number of entries, for ranking."""
@@ -146,9 +163,20 @@ def _close(searchers: list[Any], index: Any) -> None:
     index.close()
 
 
+REVERIFY_AFTER = 10.0  # seconds before sound files are read through again
+
+
 def is_damaged(opened: Opened) -> bool:
-    """True when the files of an open generation are no longer as written (read again)."""
-    return storage.damage(opened.generation, opened.manifest, verify=True) is not None
+    """True when the files of an open generation are no longer as written (read again,
+    unless they were found sound a moment ago: a failure that repeats is not worth
+    reading the whole index for each time)."""
+    now = time.monotonic()
+    if now - opened._verified_at < REVERIFY_AFTER:
+        return False
+    damaged = storage.damage(opened.generation, opened.manifest, verify=True) is not None
+    if not damaged:
+        opened._verified_at = now
+    return damaged
 
 
 def open_generation(generation: Path) -> Opened:
@@ -173,4 +201,4 @@ def open_generation(generation: Path) -> Opened:
         index.close()
         raise DamagedIndex(f"it holds {found} entries where {manifest.entries} were written")
     return Opened(generation, index, open_vocabulary(generation), manifest, postings,
-                  frequencies=open_term_counts(generation))
+                  RecordedDocuments(generation), frequencies=open_term_counts(generation))

@@ -47,7 +47,7 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 # The modules whose code decides what goes into an index: change one, and every
 # index built before is stale.
 _INDEX_CODE = ("documents", "extract", "index/analysis.py", "index/schema.py", "index/writing.py",
-               "index/postings.py", "index/storage.py", "models.py")
+               "index/postings.py", "index/storage.py", "index/recorded.py", "models.py")
 
 
 @dataclass(frozen=True, slots=True)
