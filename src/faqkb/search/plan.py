@@ -1,10 +1,12 @@
 """Planning a search: what a query asks for, in the index's own terms.
 
-Each query word goes through the index's analyzer (stems; stop and question words
-dropped). A word the index has never seen is corrected to the closest word it has
+Each query word goes through the index's analyzer (stems); stop and question words
+become *words of asking*, matched against questions only. A word the index has never
+seen, and that is no English word, is corrected to the closest word it has
 (:mod:`faqkb.search.spelling`), or, when it starts indexed words ("cardio"), expanded to
-them; words that belong to a synonym rule (:mod:`faqkb.search.synonyms`) gain the rule's
-other members as alternatives. Each resulting :class:`Concept` is weighted by its
+them; an English word the index lacks stays as asked, and missing. Words that belong to
+a synonym rule (:mod:`faqkb.search.synonyms`) gain the rule's other members as
+alternatives. Each resulting :class:`Concept` is weighted by its
 rarity (BM25 IDF), so that missing "sacroiliac" costs more than missing "pain".
 """
 
@@ -19,7 +21,7 @@ from typing import Protocol
 from faqkb.index.analysis import analyze, is_stop_word, surface_words
 from faqkb.index.vocabulary import Vocabulary
 from faqkb.search.query import ParsedQuery
-from faqkb.search.spelling import allowed_distance, best_correction
+from faqkb.search.spelling import allowed_distance, best_correction, is_english_word
 from faqkb.search.synonyms import Synonyms
 
 SYNONYM_WEIGHT = 0.7
@@ -82,13 +84,14 @@ def plan_query(stats: TermStats, vocabulary: Vocabulary, parsed: ParsedQuery, ra
             continue
         if is_stop_word(surface):
             stops.add(term)
-        elif correct and not stats.frequency(term) and not synonyms.is_member(term):
-            fixed = _correct(vocabulary, surface)
+        elif not stats.frequency(term) and not synonyms.is_member(term) \
+                and not is_english_word(surface):
+            fixed = _correct(vocabulary, surface) if correct else None
             fixed_terms = analyze(fixed) if fixed else []
             if fixed and len(fixed_terms) == 1:
                 corrections[surface] = fixed
                 term = fixed_terms[0]
-            elif len(surface) >= MIN_COMPLETION_PREFIX:
+            elif correct and len(surface) >= MIN_COMPLETION_PREFIX:
                 # An abbreviation of indexed words: "cardio" for "cardiovascular".
                 completions[term] = tuple(dict.fromkeys(
                     t for word in vocabulary.starting(surface, MAX_COMPLETIONS)

@@ -1,9 +1,15 @@
 """Typo correction: a query word the index has never seen becomes the closest word it has.
 
 Only words that are unknown to the index are corrected (a known word is never
-"corrected" into a more frequent one), and how far a correction may go grows with
-the word's length: a short word is too easily turned into another real word.
+"corrected" into a more frequent one), and only when they are no word of English
+either (:func:`is_english_word`): "bake" in a question about bread is asked and
+missing, not a typo of a word the knowledge base happens to hold. How far a correction
+may go grows with the word's length: a short word is too easily turned into another
+real word.
 
+- :func:`is_english_word`: whether a word is in pyspellchecker's English word list
+  (160,000 words from subtitles and Wiktionary, common misspellings removed; MIT),
+  read on first use;
 - :func:`allowed_distance`: how many edits a word of this length may take;
 - :func:`best_correction`: the closest candidate (a doubled letter missed or added
   counts half an edit), ties broken by frequency;
@@ -14,12 +20,29 @@ the word's length: a short word is too easily turned into another real word.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 
 from rapidfuzz.distance import OSA
 
 MIN_CORRECTABLE = 4
 LONG_WORD = 8
+
+
+_ENGLISH: frozenset[str] | None = None
+_ENGLISH_GUARD = threading.Lock()
+
+
+def is_english_word(word: str) -> bool:
+    """Whether ``word`` (any case) is a word of English."""
+    global _ENGLISH
+    if _ENGLISH is None:
+        with _ENGLISH_GUARD:
+            if _ENGLISH is None:
+                from spellchecker import SpellChecker  # 0.15 s: only when a word is unknown
+
+                _ENGLISH = frozenset(SpellChecker(language="en").word_frequency.keys())
+    return word.lower() in _ENGLISH
 
 
 def allowed_distance(word: str) -> int:
