@@ -20,6 +20,9 @@ generated corpus's queries), with a typo now and then. Phases:
 2. ``rebuilding``: the same, while another process runs
    ``faqkb build --force --kb KB --index-dir INDEX`` over and over.
 
+With ``--insights`` the server records insights (``faqkb serve --insights``), and each phase
+also checks that every search and opened passage it was answered is in the database.
+
 A request fails unless it gets a 200. The script prints, per phase, throughput,
 p50/p95/p99 latency (overall and per kind), failures with their causes, the number of
 rebuilds, and exits with status 1 when any request failed. It stops by itself: each
@@ -48,6 +51,7 @@ from urllib.parse import quote, urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import generate, write  # noqa: E402
+from insights_events import check_written, expected_event, written  # noqa: E402
 from serving import BUNDLED_KB, ROOT, Latencies, Server, served  # noqa: E402
 
 from faqkb import KnowledgeBase  # noqa: E402
@@ -74,6 +78,7 @@ class Tally:
     failures: Counter[str] = field(default_factory=Counter)
     examples: list[str] = field(default_factory=list)
     partial: int = 0  # search.json results cut short by the search time budget
+    events: Counter[str] = field(default_factory=Counter)  # insights the answers should write
 
     def ok(self, kind: str, seconds: float, target: str) -> None:
         self.latencies.add(seconds, target)
@@ -90,6 +95,7 @@ class Tally:
             self.by_kind.setdefault(kind, Latencies(keep=1)).merge(latencies)
         self.failures.update(other.failures)
         self.partial += other.partial
+        self.events.update(other.events)
         self.examples += other.examples[: SHOWN_FAILURES - len(self.examples)]
 
 
@@ -163,6 +169,9 @@ def client(server: Server, work: Workload, seed: int, stop: threading.Event,
                 continue
             if response.status == 200:
                 tally.ok(kind, time.perf_counter() - started, target)
+                event = expected_event(kind, target)
+                if event:
+                    tally.events[event] += 1
                 if kind == "search.json" and b'"partial": true' in body:
                     tally.partial += 1
             else:
@@ -197,6 +206,7 @@ def run_phase(name: str, server: Server, work: Workload, args: argparse.Namespac
     build_failures: list[str] = []
     rebuilder = threading.Thread(target=rebuild_forever, args=(
         args.kb, index_dir, stop, builds, build_failures))
+    events_before = written(index_dir)
     started = time.perf_counter()
     if rebuild:
         rebuilder.start()
@@ -213,7 +223,8 @@ def run_phase(name: str, server: Server, work: Workload, args: argparse.Namespac
     for tally in tallies:
         total.merge(tally)
     report(name, args.clients, elapsed, total, builds if rebuild else None, build_failures)
-    return sum(total.failures.values()) + len(build_failures)
+    missing = check_written(index_dir, events_before, total.events) if args.insights else 0
+    return sum(total.failures.values()) + len(build_failures) + missing
 
 
 def report(name: str, clients: int, elapsed: float, total: Tally, builds: list[float] | None,
@@ -252,6 +263,8 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
     parser.add_argument("--phase", choices=["steady", "rebuilding", "both"], default="both")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--insights", action="store_true",
+                        help="serve with insights on, and check every event was written")
     args = parser.parse_args()
     failures = 0
     with tempfile.TemporaryDirectory(prefix="faqkb-load-") as scratch:
@@ -265,7 +278,8 @@ def main() -> int:
         work = workload(args.kb, index_dir, generated)
         print(f"load on {args.kb}: {len(work.queries):,} queries, "
               f"{len(work.passages):,} passages, server threads {args.threads}")
-        with served(args.kb, index_dir, threads=args.threads) as server:
+        with served(args.kb, index_dir, threads=args.threads,
+                    env={"FAQKB_INSIGHTS": "1"} if args.insights else None) as server:
             if args.phase in {"steady", "both"}:
                 failures += run_phase("steady", server, work, args, index_dir, False)
             if args.phase in {"rebuilding", "both"}:
