@@ -456,3 +456,53 @@ def test_the_served_app_records_searches_and_shows_them_to_the_token(
         data = json.load(response)
     assert data["unanswered"][0]["example"] == "parking garage"
     assert InsightsStore(tmp_path / "index" / "insights.sqlite3").retention() == 30
+
+
+# -- kb/faqkb.toml's [insights] ---------------------------------------------------------
+
+
+def make_app_with_file(kb_dir: Path, tmp_path: Path, toml: str, **settings: Any) -> Flask:
+    (kb_dir / "faqkb.toml").write_text(toml, encoding="utf-8")
+    return create_app({"TESTING": True, "FAQKB_KB_DIR": kb_dir,
+                       "FAQKB_INDEX_DIR": tmp_path / "web-index", **settings})
+
+
+def test_the_knowledge_bases_settings_can_turn_insights_on_and_set_the_retention(
+        kb_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    toml = 'title = "Clinic help"\n\n[insights]\nenabled = true\nretention_days = 14\n'
+    with caplog.at_level(logging.WARNING):
+        application = make_app_with_file(kb_dir, tmp_path, toml)
+        try:
+            client = application.test_client()
+            assert "Clinic help" in client.get("/").get_data(as_text=True)
+            client.get("/search?q=towel")
+            assert [row[1] for row in recorded(application)["searches"]] == ["towel"]
+            assert state_of(application).store.retention() == 14
+        finally:
+            close(application)
+    assert caplog.records == []  # the site's settings leave the [insights] table alone
+
+
+def test_the_apps_configuration_wins_over_the_knowledge_bases_settings(
+        kb_dir: Path, tmp_path: Path) -> None:
+    application = make_app_with_file(kb_dir, tmp_path, "[insights]\nenabled = true\n",
+                                     FAQKB_INSIGHTS=False)
+    try:
+        assert EXTENSION not in application.extensions
+        assert application.test_client().get("/insights").status_code == 404
+    finally:
+        close(application)
+
+
+def test_mistakes_in_the_insights_settings_are_logged_and_leave_insights_off(
+        kb_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    toml = '[insights]\nenabled = "yes"\nretention_days = 0\ntoken = "x"\n'
+    with caplog.at_level(logging.WARNING, logger="faqkb.insights"):
+        application = make_app_with_file(kb_dir, tmp_path, toml)
+        close(application)
+    assert EXTENSION not in application.extensions
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 3
+    assert "enabled must be true or false" in messages[0]
+    assert "retention_days must be a whole number" in messages[1]
+    assert "unknown setting [insights] token" in messages[2]

@@ -210,8 +210,8 @@ def _documents(target: Path) -> Iterator[tuple[Path, str, bool]]:
                    "processes cannot fork, as on Windows). Env: FAQKB_WORKERS.")
 @click.option("--insights", is_flag=True, envvar="FAQKB_INSIGHTS",
               help="Record what people search for, open and say of the answers, in a "
-                   "database beside the index (off by default; see `faqkb insights`). "
-                   "Env: FAQKB_INSIGHTS.")
+                   "database beside the index (without it: as kb/faqkb.toml's [insights] "
+                   "says, else off; see `faqkb insights`). Env: FAQKB_INSIGHTS.")
 @click.option("--insights-token", envvar="FAQKB_INSIGHTS_TOKEN",
               help="The token that opens /insights (?token= or Authorization: Bearer); "
                    "without one, only this machine may. Env: FAQKB_INSIGHTS_TOKEN.")
@@ -220,7 +220,8 @@ def _documents(target: Path) -> Iterator[tuple[Path, str, bool]]:
                    "Env: FAQKB_INSIGHTS_DB.")
 @click.option("--insights-retention", envvar="FAQKB_INSIGHTS_RETENTION",
               type=click.IntRange(1, 3660),
-              help="Days insights are kept (default: 90, or as last set). "
+              help="Days insights are kept (default: kb/faqkb.toml's, else 90 or as "
+                   "last set). "
                    "Env: FAQKB_INSIGHTS_RETENTION.")
 @click.option("--title", envvar="FAQKB_TITLE",
               help="What the site calls itself (default: kb/faqkb.toml's title, else "
@@ -248,7 +249,9 @@ def serve(kb_dir: str | None, index_dir: str | None, host: str, port: int,
             click.echo(f"warning: {exc}; serving the index as it is", err=True)
             report = kb.report()
         config = {"FAQKB_KB_DIR": kb.kb_dir, "FAQKB_INDEX_DIR": kb.index_dir,
-                  "FAQKB_INSIGHTS": insights, "FAQKB_INSIGHTS_TOKEN": insights_token,
+                  # Without the flag, kb/faqkb.toml's [insights] decides.
+                  "FAQKB_INSIGHTS": True if insights else None,
+                  "FAQKB_INSIGHTS_TOKEN": insights_token,
                   "FAQKB_INSIGHTS_DB": insights_db,
                   "FAQKB_INSIGHTS_RETENTION_DAYS": insights_retention,
                   "FAQKB_TITLE": title, "FAQKB_DESCRIPTION": description}

@@ -10,6 +10,8 @@ app records through :mod:`faqkb.web.insights`.
 - :mod:`.recorder`: writing from a thread of its own, so that a search never waits.
 - :mod:`.votes`: signed vote forms and reading a vote.
 - :mod:`.report`: the report of a period, its searches grouped by normalised words.
+- :mod:`.settings`: the ``[insights]`` table of ``kb/faqkb.toml``.
+- :mod:`.text`: the report as text for a terminal.
 """
 
 from faqkb.insights.events import OpenEvent, SearchEvent, Vote

@@ -3,7 +3,8 @@
     /insights      /insights.json    the report of a period (?days=), for its keeper only
     POST /feedback /feedback.json    "Did this answer your question?" (a form, or a script)
 
-Off unless ``FAQKB_INSIGHTS`` is set: then :func:`init_app` registers these routes and the
+Off unless ``FAQKB_INSIGHTS`` (or, when it is not set, ``[insights] enabled`` in
+``kb/faqkb.toml``) says on: then :func:`init_app` registers these routes and the
 views of :mod:`.views` call :func:`record_search` and :func:`record_open`, which only queue
 an event (:class:`~faqkb.insights.recorder.EventRecorder`), so a search never waits for the
 database and never fails because of it. The insights page is served only to requests that
@@ -40,6 +41,7 @@ from faqkb.errors import FaqkbError, InsightsError
 from faqkb.insights import EventRecorder, InsightsStore, build_report, default_database
 from faqkb.insights.events import MAX_COMMENT_CHARS, OpenEvent, SearchEvent
 from faqkb.insights.report import DEFAULT_DAYS, MAX_DAYS
+from faqkb.insights.settings import read_insights_settings
 from faqkb.insights.votes import read_vote, sign
 from faqkb.kb import KnowledgeBase
 from faqkb.models import Entry, SearchResults
@@ -50,10 +52,10 @@ from faqkb.web.layout import anchor_id
 bp = Blueprint("insights", __name__)
 EXTENSION = "faqkb.insights"
 DEFAULTS: dict[str, Any] = {
-    "FAQKB_INSIGHTS": False,
+    "FAQKB_INSIGHTS": None,  # None: as kb/faqkb.toml's [insights] says (off without it)
     "FAQKB_INSIGHTS_TOKEN": None,
     "FAQKB_INSIGHTS_DB": None,  # default: beside the index
-    "FAQKB_INSIGHTS_RETENTION_DAYS": None,  # default: as the database says (90 days)
+    "FAQKB_INSIGHTS_RETENTION_DAYS": None,  # default: kb/faqkb.toml's, else the database's
     "FAQKB_INSIGHTS_BUSY_SECONDS": 5.0,
 }
 PERIODS = (7, 30, 90, 365)
@@ -92,12 +94,16 @@ def init_app(app: Flask) -> None:
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     app.context_processor(_template_helpers)
-    if not app.config["FAQKB_INSIGHTS"]:
-        return
     kb = cast(KnowledgeBase, app.extensions["faqkb"])
+    in_file, problems = read_insights_settings(kb.kb_dir)
+    for problem in problems:
+        _log.warning("%s", problem)
+    wanted = app.config["FAQKB_INSIGHTS"]
+    if not (in_file.enabled if wanted is None else wanted):
+        return
     store = InsightsStore(app.config["FAQKB_INSIGHTS_DB"] or default_database(kb.index_dir),
                           busy_seconds=float(app.config["FAQKB_INSIGHTS_BUSY_SECONDS"]))
-    retention = app.config["FAQKB_INSIGHTS_RETENTION_DAYS"]
+    retention = app.config["FAQKB_INSIGHTS_RETENTION_DAYS"] or in_file.retention_days
     secret: bytes | None = None
     try:
         if retention is not None:

@@ -31,6 +31,7 @@ MAX_TITLE_CHARS = 80
 MAX_DESCRIPTION_CHARS = 400
 MAX_FILE_BYTES = 64 * 1024
 _LIMITS = {"title": MAX_TITLE_CHARS, "description": MAX_DESCRIPTION_CHARS}
+OTHER_TABLES = frozenset({"insights"})  # read by faqkb.insights.settings
 _log = logging.getLogger("faqkb")
 
 
@@ -71,6 +72,8 @@ def _valid(name: str, data: Mapping[str, Any]) -> tuple[dict[str, str], list[str
     settings: dict[str, str] = {}
     problems: list[str] = []
     for key, value in data.items():
+        if key in OTHER_TABLES:
+            continue
         limit = _LIMITS.get(key)
         if limit is None:
             problems.append(f"{name}: unknown setting {key!r} ignored "
