@@ -153,6 +153,54 @@ def test_a_short_line_indented_under_a_heading_is_not_a_heading() -> None:
         "heading", "paragraph", "code", "paragraph", "paragraph"]
 
 
+# Hard-wrapped text, as README and FAQ files are: lines broken at a width.
+PREAMBLE = ("This FAQ answers the questions people ask about the tool most often,\n"
+            "in the order they usually come up when they start to use it, and it\n"
+            "is kept up to date by the people who answer them on the mailing list\n"
+            "every week.\n\n")
+WRAPPED_FAQ = (PREAMBLE +
+               "1) How do I print the version?\n\n"
+               "Print it with the flag. You can use\n\n\ttool --version\n\n"
+               "which also shows the build date, or look at the first line of\n"
+               "the manual page for the same.\n")
+
+
+def test_a_tab_indents_a_line_by_eight_columns() -> None:
+    assert ("code", "tool --version") in kinds(WRAPPED_FAQ)
+
+
+def test_a_line_leading_into_code_is_not_a_heading() -> None:
+    assert ("paragraph", "Print it with the flag. You can use") in kinds(WRAPPED_FAQ)
+
+
+def test_a_heading_set_before_a_rule_on_its_line_is_a_heading() -> None:
+    text = PREAMBLE + "[SETUP] ==============================\n\n* Where is it?\n\nIn /opt.\n"
+    assert ("heading", "[SETUP]") in kinds(text)
+
+
+def test_markers_between_rules_around_a_listing_are_left_out() -> None:
+    text = (PREAMBLE + "Use this when the build stops halfway and you want it to go on:\n\n"
+            "----- snip:start -----\n  make -k\n----- snip:end -----\n")
+    assert [kind for kind, _ in kinds(text)][-2:] == ["paragraph", "code"]
+
+
+def test_a_line_hung_under_a_label_continues_it() -> None:
+    text = (PREAMBLE + "Section B:  Using the tool, and why it does things the way\n"
+            "            it does\n\n1) Why is it slow?\n\nIt checks every file.\n")
+    assert ("heading", "Section B: Using the tool, and why it does things the way it does") \
+        in kinds(text)
+
+
+def test_a_title_over_two_lines_may_be_underlined_as_one() -> None:
+    text = "1. How do I start it?\n or How do I run it?\n-----------------------\nType go.\n"
+    assert kinds(text)[0] == ("heading", "How do I start it? or How do I run it?")
+
+
+def test_a_list_of_references_is_a_list() -> None:
+    text = "Where to read more.\n\n[1] http://example.org/a\n[2] http://example.org/b\n"
+    assert [kind for kind, _ in kinds(text)][-2:] == ["item", "item"]
+
+
 def test_short_lines_that_are_not_sentences_are_code() -> None:
     text = ("1. How do I build it?\n\n   Run these commands in the top folder of the source "
             "tree,\n   one after the other, in the order shown here, and wait\n   for each "
@@ -208,6 +256,11 @@ def test_binary_files_are_refused_with_a_clear_error(tmp_path: Path) -> None:
 
 
 # -- discovery --------------------------------------------------------------------------
+
+def test_a_stray_nul_byte_is_left_out_of_the_text(tmp_path: Path) -> None:
+    path = write(tmp_path, "notes.txt", b"Tea is served at four.\x00 " + b"Cake too. " * 200)
+    assert read_document(path).text.startswith("Tea is served at four. Cake too.")
+
 
 def test_discovery_skips_hidden_files_and_editor_backups(tmp_path: Path) -> None:
     for name in ["a.txt", ".hidden.txt", "b.txt~", "#c.txt#", "d.txt.swp", "sub/e.txt"]:

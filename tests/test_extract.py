@@ -34,6 +34,8 @@ EXPECTED_QUESTIONS = {
     ],
     "003_20d2918933093171.txt": [
         "Is Running Bad for Lower Back Pain?",
+        # An instruction heading is the question its section answers.
+        "How to Modify Your Running Routine to Alleviate Lower Back Pain",
         "Can Running Actually Help Alleviate Lower Back Pain?",
         "Are There Any Specific Stretches That Can Help Prevent Lower Back Pain While Running?",
         "Can Running on Different Surfaces Affect Lower Back Pain?",

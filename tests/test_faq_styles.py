@@ -116,10 +116,12 @@ EXPECTED_PAIRS = {
         ("Why is the image upside down?", "Because a simple telescope"),
         ("The focuser slips, like this:", "click... click... thud"),
     ],
-    # HTML: a list of entries in italics under a "FAQ" heading; a topic among them.
+    # HTML: a list of entries in italics under a "FAQ" heading; under it, even an entry
+    # titled by a topic is one.
     "faq-list-items.html": [
         ("Where do I find the driver?", "On the CD in the box"),
         ("The printer prints blank pages.", "Replace the ink cartridge"),
+        ("Setting up wireless printing", "Hold the Wi-Fi button"),
     ],
     # HTML: a help-centre page answering the one question of its title, with steps and
     # a "Was this article helpful?" box.
@@ -137,10 +139,83 @@ EXPECTED_PAIRS = {
         ("Which tools do I need?", "A smoker and a hive tool."),
         ("Do bees sting often?", "Rarely, when they are handled calmly."),
     ],
+    # Markdown under "# Frequently Asked Questions": half the entries titled by a
+    # statement, a question without "?", code in answers (a "# comment" in a fence is
+    # code, not a heading), an answer opening with an error listing.
+    "statements-markdown.md": [
+        ("Do all boat types support all ferry commands", "Yes they do."),
+        ("Can I copy my settings from one machine to another", "Sure! ferry keeps"),
+        ("Running ferry from two harbours at once", "You can, if each harbour"),
+        ('ferry gives a "mooring not found" error', "This happens when the mooring list"),
+        ("Why is the crossing time shown in hours?", "Because most crossings"),
+        ("Failed to open the chart on Windows", "Error: chart: open"),
+    ],
+    # reStructuredText FAQ: underlined titles, half statements, section ids with
+    # "comments" and "share" in them, a note opening an answer, answers that are only a
+    # cross-reference or a "see also".
+    "statements-underlined.rst": [
+        ("My garden isn't growing with compost", "Compost feeds the soil slowly."),
+        ("How do I change the watering time?", "Open the Schedule page"),
+        ("I get yellow leaves on my tomatoes", "Note\nYellow lower leaves"),
+        ("Deleting an old planting plan", "See guides/planting-plans."),
+        ("I want comments on my plans", "Plans have no comments of their own."),
+        ("Can I share a plan with my neighbour?", "Yes. Open the plan"),
+        ("What if two plans overlap?", "overlapping-plans"),
+        ("Where are my plans stored?", "On your own computer"),
+    ],
+    # Plain text: "[TOPIC]" sections, a contents list of "* question" lines repeated in
+    # the body with the answer in the paragraphs below, "----- snip -----" listings.
+    "bulleted-questions.txt": [
+        ("Which is the current version of Lanternfish?", "The current version is 2.4"),
+        ("Where is the documentation?", "The manual pages are installed"),
+        ('Why does the build fail with "cc: not found"?', "The build needs a C compiler"),
+        ("Why does the test suite fail on old systems?", "Some tests need a clock"),
+    ],
+    # Plain text posted as a Usenet FAQ: "Section A:" topics (one wrapped under its
+    # label), "N)" questions over two lines, tab-indented commands, lines leading into
+    # them, a copyright notice and a licence after the last answer.
+    "numbered-sections.txt": [
+        ("What is it?", "Kiln reads a file of rules"),
+        ("How can I build kiln with a compiler other than the default one?",
+         "Set CC when you configure it."),
+        ("Why does kiln rebuild everything after an upgrade?", "A new version may compile"),
+        ("How can I see which rules kiln runs?", "Run it with the trace option:"),
+    ],
+    # Plain text: numbered titles underlined with dashes, statements among them, a title
+    # over two lines, a list of references after the last answer.
+    "underlined-statements.txt": [
+        ("I've just upgraded and nothing starts.", "Delete the old cache"),
+        ("How do I change the colours?", "Edit the theme file"),
+        ("How do I bind a key to two actions? or How do I run two commands from one key?",
+         "Write a small script"),
+        ("How do I find the name of a key?", "Run ternkey"),
+    ],
+    # HTML (Docusaurus-like): "Direct link" anchors of zero-width spaces, a NUL byte in
+    # an anchor, section ids with page-chrome words in them, a share bar, a feedback
+    # widget, a comments box, pagination.
+    "chrome-named-sections.html": [
+        ("Do you use cookies?", "One: it remembers your language."),
+        ("Can I share a notebook?", "Yes. Choose Share"),
+        ("The menu bar is gone", "Press Alt to show it again"),
+        ("How do I send feedback?", "Write to the mailing list"),
+        ("Comments disappear after saving", "Comments are saved with the page"),
+        ("Can I skip the welcome tour?", "Yes, press Escape"),
+        ("What does the rating mean?", "It is how many readers"),
+    ],
+    # HTML (hand-made template): tabs of div accordions, the tab's label before its
+    # questions, testimonials and a call to action after them.
+    "tabbed-accordion.html": [
+        ("How early do your crews arrive?", "Between 7 and 8 in the morning"),
+        ("Do you pack fragile items?", "Yes, in double-walled boxes"),
+        ("How long can you store my furniture?", "As long as you need"),
+        ("Is my furniture insured during the move?", "Yes, up to the value"),
+    ],
 }
 
 NOT_IN_ANY_ANSWER = ["¶", "Permalink", "Found a bug", "Back to top", "cookies", "](", "**",
-                     ":term:", ":ref:", "Navigation", "Report a Bug"]
+                     ":term:", ":ref:", "Navigation", "Report a Bug", "\u200b", "```",
+                     "Was this page helpful", "Previous:", "Copyright", "Ready to", "Get a Quote",
+                     "Storage & Insurance", "Moving Day", "Permission is hereby"]
 
 
 def pairs(name: str) -> list[Entry]:
@@ -233,3 +308,51 @@ def test_a_question_asked_inside_an_answer_leaves_the_answer_whole() -> None:
 def test_a_question_asked_outside_the_pages_faqpage_data_is_not_a_pair() -> None:
     assert "Why choose our express service?" not in [p.question for p in pairs(
         "faqpage-jsonld.html")]
+
+
+def test_a_faq_entry_titled_by_a_statement_keeps_its_whole_answer() -> None:
+    pair = pairs("statements-markdown.md")[2]
+    assert pair.answer.splitlines()[1:] == ["# each harbour gets its own folder",
+                                            "ferry run --log /var/log/ferry/north",
+                                            "ferry run --log /var/log/ferry/south"]
+
+
+def test_the_last_answer_ends_before_a_list_of_references_it_does_not_cite() -> None:
+    assert pairs("underlined-statements.txt")[-1].answer == (
+        "Run ternkey and press the key; it prints the name.")
+
+
+def test_the_last_answer_ends_before_the_copyright_notice() -> None:
+    assert pairs("numbered-sections.txt")[-1].answer.endswith(
+        "which prints every command, this prints only the rule names.")
+
+
+def test_tab_indented_commands_are_code_inside_the_answer() -> None:
+    assert pairs("numbered-sections.txt")[1].answer == (
+        "Set CC when you configure it. You can use\nCC=clang ./configure\n"
+        "and then build as usual.")
+
+
+def test_a_topic_heading_ends_the_answer_before_it() -> None:
+    assert pairs("numbered-sections.txt")[1].answer.endswith("and then build as usual.")
+
+
+def test_the_label_of_the_next_group_of_questions_ends_an_answer() -> None:
+    assert pairs("tabbed-accordion.html")[1].answer == (
+        "Yes, in double-walled boxes with paper, at no extra cost.")
+
+
+def test_a_call_to_action_and_testimonials_are_not_entries() -> None:
+    questions = [p.question for p in pairs("tabbed-accordion.html")]
+    assert not [q for q in questions if q.startswith(("Ready", "The crew", "Storage was"))]
+
+
+def test_a_question_asked_in_a_list_item_is_not_a_claim() -> None:
+    entries = extract_entries(read_document(STYLES / "tabbed-accordion.html"))
+    assert "How early do your crews arrive?" not in [e.text for e in entries
+                                                      if e.kind == "claim"]
+
+
+def test_a_contents_list_of_bulleted_questions_is_not_counted_twice() -> None:
+    questions = [p.question for p in pairs("bulleted-questions.txt")]
+    assert len(questions) == len(set(questions)) == 4

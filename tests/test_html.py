@@ -9,7 +9,7 @@ import pytest
 
 from faqkb.documents import load_documents
 from faqkb.errors import DocumentError
-from faqkb.models import Block, Document
+from faqkb.models import Block, Document, Dropped
 from written import read
 
 PAGE = """<!DOCTYPE html>
@@ -116,6 +116,56 @@ def test_html_wrapper_with_a_chrome_like_class_is_kept_when_it_holds_the_content
         "Why?\n\nBecause it helps a lot and people say so.")
 
 
+CHROME_WORDS = ["cookie", "share", "menu", "feedback", "comments", "skip", "rating"]
+
+
+@pytest.mark.parametrize("word", CHROME_WORDS)
+def test_a_section_whose_heading_id_names_page_chrome_keeps_its_text(
+        tmp_path: Path, word: str) -> None:
+    page = (f'<main><h1>Help</h1><section id="{word}-section"><h2 id="{word}">Can I change '
+            f'it later?</h2><p>Yes, any time, from the <a href="/settings">settings</a> '
+            f'page.</p></section></main>')
+    assert read(tmp_path, "help.html", page).text == (
+        "Help\n\nCan I change it later?\n\nYes, any time, from the settings page.")
+
+
+@pytest.mark.parametrize("word", CHROME_WORDS)
+def test_a_paragraph_classed_with_a_chrome_word_is_content(tmp_path: Path, word: str) -> None:
+    page = f'<p class="{word}">The first month is free for every new member.</p>'
+    assert read(tmp_path, "offer.html", page).text == (
+        "The first month is free for every new member.")
+
+
+def test_an_element_named_as_chrome_that_looks_like_it_is_dropped_and_reported(
+        tmp_path: Path) -> None:
+    page = ('<p>The pool is open daily from seven in the morning.</p><div class="share-links">'
+            '<a href="/t">Twitter</a> <a href="/f">Facebook</a></div>')
+    document = read(tmp_path, "open.html", page)
+    assert document.text == "The pool is open daily from seven in the morning."
+    assert document.dropped == (Dropped('class "share-links", mostly links', "Twitter Facebook"),)
+
+
+def test_page_navigation_is_reported_as_dropped(tmp_path: Path) -> None:
+    page = '<nav><a href="/">Home</a> › Help</nav><h1>Help</h1><p>Ask us anything.</p>'
+    assert [d.reason for d in read(tmp_path, "help.html", page).dropped] == ["<nav>"]
+
+
+def test_a_note_set_aside_is_content(tmp_path: Path) -> None:
+    page = '<h2>Can I pause?</h2><aside class="admonition"><p>See also: holds.</p></aside>'
+    assert read(tmp_path, "pause.html", page).text == "Can I pause?\n\nSee also: holds."
+
+
+def test_an_html_comment_is_not_text(tmp_path: Path) -> None:
+    page = "<ul><li>One</li><!-- Second tab --><li>Two</li></ul>"
+    assert read(tmp_path, "tabs.html", page).text == "• One\n• Two"
+
+
+def test_a_permalink_showing_only_a_zero_width_space_is_left_out(tmp_path: Path) -> None:
+    page = '<h2 id="q">Is it open?<a href="#q" class="hash-link">\u200b</a></h2><p>Yes.</p>'
+    assert kinds(read(tmp_path, "q.html", page)) == [("heading", "Is it open?"),
+                                                    ("paragraph", "Yes.")]
+
+
 def test_html_bold_line_before_a_break_is_a_heading(tmp_path: Path) -> None:
     page = "<p><b>Can I come late?</b><br>Yes, until ten.</p>"
     assert kinds(read(tmp_path, "late.html", page)) == [
@@ -194,3 +244,9 @@ def test_an_undecodable_file_is_skipped_and_the_rest_are_read(tmp_path: Path) ->
     documents, warnings = load_documents(tmp_path)
     assert [d.name for d in documents] == ["good.html"]
     assert warnings == ["bad.html: binary file (contains NUL bytes)"]
+
+
+def test_a_stray_nul_byte_in_markup_does_not_make_a_page_binary(tmp_path: Path) -> None:
+    page = b'<h2>Is it fast?<a href="#is-\x00fast">#</a></h2><p>' + b"Yes, very. " * 100 + b"</p>"
+    document = read(tmp_path, "fast.html", page)
+    assert document.blocks[0].text == "Is it fast?" and "\x00" not in document.text

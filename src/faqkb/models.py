@@ -3,6 +3,7 @@
 - :class:`Block`: one structural piece of a document's text (a heading, a paragraph,
   a list item, a table row), with its exact character span.
 - :class:`Document`: a file of ``kb/`` as faqkb reads it: its text, title and blocks.
+- :class:`Dropped`: page chrome a reader left out of a document's text, and why.
 - :class:`Entry`: what extraction finds in a document, a question-and-answer pair
   (``kind == "qa"``) or a claim (``kind == "claim"``), with the span it came from.
 - :class:`Hit` and :class:`SearchResults`: what a search returns.
@@ -57,11 +58,22 @@ class Block:
 
 
 @dataclass(frozen=True, slots=True)
+class Dropped:
+    """Something of a page left out of the document's text as page chrome: ``reason``
+    says what gave it away (``"<nav>"``, ``'class "sidebar", mostly links'``), ``text``
+    is what it said."""
+
+    reason: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     """A file of the knowledge base as faqkb reads it.
 
     ``text`` is the document's text as faqkb derives it (the decoded file for plain
     text; the visible text for HTML): every span of every entry indexes into it.
+    ``dropped`` holds what the reader left out of it as page chrome (menus, footers).
     """
 
     name: str
@@ -71,6 +83,7 @@ class Document:
     blocks: tuple[Block, ...]
     fingerprint: str
     encoding: str = "utf-8"
+    dropped: tuple[Dropped, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -176,6 +176,7 @@ def read_document(path: Path, name: str | None = None, *, root: Path | None = No
         blocks=layout.blocks,
         fingerprint=hashlib.sha256(raw).hexdigest(),
         encoding=layout.encoding,
+        dropped=layout.dropped,
     )
 
 

@@ -2,8 +2,10 @@
 
 A file that decodes as UTF-8 is UTF-8. Otherwise a declared charset (an HTML
 ``<meta charset>``) is honoured, and then Windows-1252, the de-facto encoding of
-"Latin-1" text on the web. Bytes that look binary (NUL bytes, many control
-characters) are refused with :class:`~faqkb.errors.DocumentError`.
+"Latin-1" text on the web. Bytes that look binary (more than a stray NUL byte, many
+control characters) are refused with :class:`~faqkb.errors.DocumentError`. A stray NUL
+(a page's markup sometimes holds one) is no character a reader sees, as browsers drop
+it, and is left out of the text.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from faqkb.errors import DocumentError
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
 _MAX_CONTROL_RATIO = 0.01
+# Binary formats are full of NUL bytes; text holds at most a stray one or two.
+_MAX_NUL_RATIO = 0.001
 
 
 def decode_bytes(raw: bytes, declared: str | None = None) -> tuple[str, str]:
@@ -31,8 +35,11 @@ def decode_bytes(raw: bytes, declared: str | None = None) -> tuple[str, str]:
             return _checked(raw.decode("utf-16"), "utf-16")
         except UnicodeDecodeError as exc:
             raise DocumentError(f"invalid UTF-16 text: {exc.reason}") from None
-    if b"\x00" in raw:
+    nuls = raw.count(b"\x00")
+    if nuls > _MAX_NUL_RATIO * len(raw):
         raise DocumentError("binary file (contains NUL bytes)")
+    if nuls:
+        raw = raw.replace(b"\x00", b"")
     try:
         return _checked(raw.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:

@@ -54,6 +54,7 @@ _MAX_MARKED_WORDS = 120  # more than that, and a "question" element holds a whol
 _BARE_NUMBER = re.compile(r"\(?\d{1,3}(?:\.\d{1,3})*[.)]")
 _CLASS_WORDS = re.compile(r"[a-z0-9]+")
 _QUESTION_CLASS = re.compile(r"(?i)(?:^|[^a-z0-9])question(?:$|[^a-z0-9])")
+_INVISIBLE_CHARS = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 _PERMALINK_TEXT = re.compile(r"(?i)^\W*(?:[¶#§]|🔗|link|permalink|(?:back|return|go)\s+to\s+"
                              r"(?:the\s+)?top|top|↑)\W*$")
 
@@ -184,7 +185,8 @@ class TextWriter:
                 number += 1
             elif isinstance(child, Tag):
                 self._element(child)
-            elif isinstance(child, NavigableString) and child.strip():
+            elif isinstance(child, NavigableString) and child.strip() \
+                    and not isinstance(child, PreformattedString):  # a comment is not shown
                 self._inline(str(child))
         self._flush()
         self._depth -= 1
@@ -329,6 +331,8 @@ class TextWriter:
 
     def _separator(self, kind: BlockKind) -> str:
         if not self.blocks:
+            if kind == "item":
+                self._item_list = self._lists
             return ""
         previous = self.blocks[-1].kind
         same_list = kind == previous == "item" and self._item_list == self._lists
@@ -375,9 +379,13 @@ def _is_layout_table(table: Tag) -> bool:
 
 
 def _is_permalink(tag: Tag) -> bool:
+    """True for a link to a place on the page that shows a mark ("¶", "#") or nothing a
+    reader sees (a zero-width space: "Direct link to ..." anchors)."""
     href = tag.get("href")
-    return isinstance(href, str) and href.startswith("#") \
-        and bool(_PERMALINK_TEXT.match(tag.get_text()))
+    if not isinstance(href, str) or not href.startswith("#"):
+        return False
+    shown = tag.get_text().translate(_INVISIBLE_CHARS)
+    return not shown.strip() or bool(_PERMALINK_TEXT.match(shown))
 
 
 def _int(value: object, default: int) -> int:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 
 from faqkb.documents.markers import answer_marker_length, question_marker_length
-from faqkb.models import Block
+from faqkb.models import Block, Dropped
 
 # A block marked "Q:" has no heading level of its own: any heading ends its answer.
 MARKED_QUESTION_LEVEL = 7
@@ -23,12 +23,14 @@ _INLINE_ANSWER = re.compile(r"\?\s+(?=(?:A|Ans|Answer)\s*[:.)]\s*\S)")
 @dataclass(frozen=True, slots=True)
 class Layout:
     """A document as a reader derived it: ``text`` is what spans index, ``blocks`` its
-    structure, ``title`` the title the format declares ("" when it declares none)."""
+    structure, ``title`` the title the format declares ("" when it declares none),
+    ``dropped`` the page chrome it left out."""
 
     text: str
     encoding: str
     blocks: tuple[Block, ...] = ()
     title: str = ""
+    dropped: tuple[Dropped, ...] = ()
 
 
 def fold(text: str) -> str:

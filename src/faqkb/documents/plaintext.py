@@ -34,12 +34,19 @@ from faqkb.documents.markers import NUMBER, answer_marker_length, question_marke
 from faqkb.models import Block, BlockKind
 
 _BULLET = re.compile(r"([•●▪◦‣∙·○■□➢➤►✓✔\-*–—+])\s+(?=\S)")
+# "[3] http://example.org": an item of a list of references.
+_REFERENCE = re.compile(r"\[\d{1,3}\]\s+(?=\S)")
 _RULE = re.compile(r"([=\-~^*#+_`'\".:])\1{2,}")
+# "[MISC] =========": a heading set before a rule on its own line.
+_RULED = re.compile(r"(?P<title>[^\s=\-~*#].{0,80}?)[ \t]+(?P<rule>(?P<ch>[=\-~*#])(?P=ch){9,})")
+# "----- snip:start -----": a marker between rules, around a listing.
+_MARKER_LINE = re.compile(r"([=\-~*#])\1{2,}[ \t]*[\w:.-]{0,20}(?:[ \t]+[\w:.-]+){0,2}[ \t]*\1{3,}")
 _MIN_UNDERLINE_SHARE = 0.6
 _MAX_UNDERLINE_SHARE = 1.2
 _UNDERLINE_SLACK = 2
 _MAX_LABEL_WORDS = 6
 _MAX_UNDERLINED_CHARS = 120
+_TAB_STOP = 8
 _CODE_INDENT = 2  # deeper than the running text by this much, a line is code
 _SHORT_LINE_SHARE = 0.5
 _HEADING_END_OK = re.compile(r"[\w)\]\"'”’?]$")
@@ -53,6 +60,10 @@ _MAX_NUMBERED_QUESTION_WORDS = 60
 _DIGITS = re.compile(r"\d+")
 _ASKS = re.compile(r"\?[\"'”’)\]]*$")
 _MAX_HEADING_CHARS = 200
+# "Section E:  " or "Note: " opening a line: a short label before its text.
+_LABEL = re.compile(r"(?:\w+[ \t]){0,2}\w+:[ \t]+(?=\S)")
+# A full stop after a word, then more text: a sentence ends inside the line.
+_SENTENCE_END = re.compile(r"[a-z0-9)\]'\"”’]\.\s+\S")
 _SOFT_LINE = 100
 
 
@@ -102,8 +113,10 @@ def _lines(text: str) -> list[_Line | None]:
         if not stripped:
             lines.append(None)
             continue
-        indent = len(content) - len(content.lstrip())
-        start = match.start() + indent
+        margin = len(content) - len(content.lstrip())
+        start = match.start() + margin
+        # A tab indents to the next multiple of eight columns, as a terminal shows it.
+        indent = len(content[:margin].expandtabs(_TAB_STOP))
         lines.append(_Line(start, start + len(stripped), indent, stripped))
     return lines
 
@@ -135,7 +148,7 @@ def _is_hard_wrapped(chunks: list[list[_Line]]) -> bool:
 def _marker(line: _Line) -> tuple[str, int]:
     if question_marker_length(line.text) or answer_marker_length(line.text):
         return "qa", line.start  # the marker stays in the block until it is resolved
-    for kind, pattern in (("bullet", _BULLET), ("number", NUMBER)):
+    for kind, pattern in (("bullet", _BULLET), ("bullet", _REFERENCE), ("number", NUMBER)):
         match = pattern.match(line.text)
         if match:
             return kind, line.start + match.end()
@@ -148,12 +161,27 @@ def _units(chunk: list[_Line], index: int, hard: bool) -> list[_Unit]:
     i = 0
     while i < len(chunk):
         line = chunk[i]
-        if _RULE.fullmatch(line.text):
-            i += 1  # a separator, or the line over a heading
+        if _RULE.fullmatch(line.text) or _MARKER_LINE.fullmatch(line.text):
+            i += 1  # a separator, the line over a heading, or a marker around code
+            continue
+        ruled = _RULED.fullmatch(line.text)
+        if ruled and i not in table:
+            # "[MISC] ======" or "=== Setup ===": a heading set in its own rule.
+            title = _Line(line.start + ruled.start("title"), line.start + ruled.end("title"),
+                          line.indent, ruled.group("title"))
+            units.append(_Unit([title], index, True, underline=ruled.group("rule")[0]))
+            i += 1
             continue
         if i + 1 < len(chunk) and i not in table and _underlines(chunk[i + 1], line):
             units.append(_Unit([line], index, True, underline=chunk[i + 1].text[0]))
             i += 2
+            continue
+        if i + 2 < len(chunk) and (i == 0 or _RULE.fullmatch(chunk[i - 1].text)) \
+                and not {i, i + 1} & table.keys() \
+                and _underlines(chunk[i + 2], max(line, chunk[i + 1], key=lambda ln: len(ln.text))):
+            # A title over two lines, underlined as one.
+            units.append(_Unit([line, chunk[i + 1]], index, True, underline=chunk[i + 2].text[0]))
+            i += 3
             continue
         if i in table:
             cells, header = table[i]
@@ -212,14 +240,26 @@ def _continues(unit: _Unit, line: _Line) -> bool:
         return line.indent > first.indent
     if unit.marker == "qa" and line.indent > first.indent:
         return True  # an answer's lines hang under the text after its "A:"
+    if len(unit.lines) == 1 and _hangs_under_label(first, line):
+        return True  # "Section E:  How can I ..." with its next line hung under "How"
     return abs(line.indent - last.indent) < 4
+
+
+def _hangs_under_label(first: _Line, line: _Line) -> bool:
+    label = _LABEL.match(first.text)
+    return label is not None and line.indent == first.indent + label.end()
 
 
 def _looks_like_heading(text: str) -> bool:
     words = len(_WORD.findall(text))
     # A long line ending in "?" is a heading only when it is a question from its first
-    # word; otherwise it is prose that happens to end with a question.
-    long_question = text.endswith("?") and bool(_INTERROGATIVE.match(text))
+    # word (after a label such as "Section E:"); otherwise it is prose that happens to
+    # end with a question.
+    label = _LABEL.match(text)
+    asked = text[label.end() :] if label else text
+    long_question = text.endswith("?") and bool(_INTERROGATIVE.match(asked))
+    if _SENTENCE_END.search(text):
+        return False  # a sentence ends in it: prose, not a title
     limit = _MAX_QUESTION_HEADING_WORDS if long_question else _MAX_HEADING_WORDS
     first = next((ch for ch in text if ch.isalnum()), "")
     return (
@@ -247,13 +287,15 @@ def _classify(units: list[_Unit], text: str, body_indent: int | None) -> list[Bl
     heading_indent: int | None = None
     wrap = max((len(line.text) + line.indent for unit in units for line in unit.lines),
                default=0)
+    # A document does not open with code: an indented first line is a centred title.
+    code = [body_indent is not None and i > 0 and not unit.marker and not unit.cells
+            and not unit.underline and (unit.lines[0].indent >= body_indent + _CODE_INDENT
+                                        or _short_lines(unit, wrap))
+            for i, unit in enumerate(units)]
     for i, unit in enumerate(units):
         following = units[i + 1] if i + 1 < len(units) else None
         indent = unit.lines[0].indent
-        # A document does not open with code: an indented first line is a centred title.
-        if body_indent is not None and blocks and not unit.marker and not unit.cells \
-                and not unit.underline and (indent >= body_indent + _CODE_INDENT
-                                            or _short_lines(unit, wrap)):
+        if code[i]:
             blocks.append(_code(unit, text))
             continue
         if unit.marker:
@@ -266,7 +308,11 @@ def _classify(units: list[_Unit], text: str, body_indent: int | None) -> list[Bl
             level = underlines.setdefault(unit.underline, len(underlines) + 1)
             block = _underlined(unit, level)
         else:
-            block = _block(unit, following, under_heading)
+            # A line leading straight into code ("You may also need") introduces it, and a
+            # line after a lead-in ("... when it connects:") is what it leads to.
+            leads_into_code = i + 1 < len(code) and code[i + 1]
+            led_in = i > 0 and units[i - 1].lines[-1].text.endswith(":")
+            block = _block(unit, following, under_heading, leads_into_code or led_in)
         if block.kind == "heading":
             heading_indent = indent
         blocks.append(block)
@@ -303,14 +349,16 @@ def _code(unit: _Unit, text: str) -> Block:
 
 
 def _underlined(unit: _Unit, level: int) -> Block:
-    line = unit.lines[0]
+    line, last = unit.lines[0], unit.lines[-1]
     match = NUMBER.match(line.text)
     start = line.start + (match.end() if match else 0)
-    return Block("heading", start, line.end, _fold(line.text[start - line.start :]), level=level,
+    text = " ".join(ln.text for ln in unit.lines)[start - line.start :]
+    return Block("heading", start, last.end, _fold(text), level=level,
                  numbered=match is not None)
 
 
-def _block(unit: _Unit, following: _Unit | None, under_heading: bool = False) -> Block:
+def _block(unit: _Unit, following: _Unit | None, under_heading: bool = False,
+           leads_into_code: bool = False) -> Block:
     first, last = unit.lines[0], unit.lines[-1]
     if unit.cells:
         kind: BlockKind = "header_row" if unit.header else "row"
@@ -334,7 +382,10 @@ def _block(unit: _Unit, following: _Unit | None, under_heading: bool = False) ->
         level = 1 + first.indent // 2
         return Block("item", unit.body_start, last.end, body, level=level,
                      numbered=unit.marker == "number")
-    if len(unit.lines) == 1 and not under_heading and _looks_like_heading(body):
+    one_line = len(unit.lines) == 1 or (
+        len(unit.lines) == 2 and _hangs_under_label(first, last))
+    if one_line and not under_heading and _looks_like_heading(body) \
+            and not (leads_into_code and not body.endswith("?")):
         leads = following is not None and following.chunk == unit.chunk \
             and len(following.lines[0].text) >= 2 * len(body)
         if unit.standalone or leads:

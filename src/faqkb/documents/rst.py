@@ -50,6 +50,7 @@ _DIRECTIVE = re.compile(r"^[ \t]*\.\.[ \t]+([\w][\w.:+-]*)::", re.MULTILINE)
 _TARGET = re.compile(r"^(.*?)\s*<[^<>]*>$", re.DOTALL)
 _METADATA = re.compile(r"\A(?:[ \t]*\n)*(?::[\w-]+:.*\n(?:[ \t]*\n)*)+")
 _CODE_BLOCKS = ("code-block", "sourcecode")
+_BARE_WORD = re.compile(r"[\w.+-]+")
 # Directives whose content is a list of files or index terms, not text for a reader.
 _NOT_TEXT = frozenset({"toctree", "index", "literalinclude", "autosummary"})
 _QUIET = docutils.utils.Reporter("faqkb", 5, 5)
@@ -108,7 +109,8 @@ class _AnyOption(dict[str, Any]):
 class _ContentOnly(Directive):
     """A directive docutils does not know: its text, read as reST.
 
-    Its first argument is a name or a version ("3.2"); what follows it on the
+    Its first argument is a name or a version ("3.2") when it is one bare word;
+    otherwise (``.. seealso:: :ref:`conflicts```) it is text. What follows it on the
     directive's lines ("New in this release: ...") and its content are text.
     """
 
@@ -121,8 +123,10 @@ class _ContentOnly(Directive):
         if self.name.lower() in _NOT_TEXT:
             return []
         container = nodes.container()
-        if len(self.arguments) == 2:
-            lines = StringList(self.arguments[1].splitlines(), source="")
+        text = self.arguments[1:] if self.arguments and _BARE_WORD.fullmatch(
+            self.arguments[0]) else self.arguments
+        for argument in text:
+            lines = StringList(argument.splitlines(), source="")
             self.state.nested_parse(lines, self.content_offset, container)
         self.state.nested_parse(self.content, self.content_offset, container)
         return [container] if len(container) else []

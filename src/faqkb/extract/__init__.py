@@ -19,28 +19,68 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from faqkb.extract.boilerplate import boilerplate_blocks
 from faqkb.extract.claims import block_claims
-from faqkb.extract.faqlists import contents_copies
+from faqkb.extract.faqlists import FAQ, contents_copies
 from faqkb.extract.pairs import Pair, find_pairs
 from faqkb.extract.questions import is_question_block
 from faqkb.models import Block, Document, Entry, Kind
 
-__all__ = ["extract_entries"]
+__all__ = ["Extraction", "analyse", "extract_entries"]
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """What extraction made of a document, block by block.
+
+    ``chrome`` maps the index (in ``document.blocks``) of each block dropped as page
+    chrome to why; ``copies`` holds the lines of contents lists; ``kept`` the indices
+    of the other blocks, in order: the ``block`` and ``answer_blocks`` of each pair
+    and the keys of ``claims`` index ``kept``. ``claims`` maps a kept block to the
+    claims it made.
+    """
+
+    document: Document
+    chrome: Mapping[int, str]
+    copies: frozenset[int]
+    kept: tuple[int, ...]
+    pairs: tuple[Pair, ...]
+    claims: Mapping[int, tuple[Entry, ...]]
+    entries: tuple[Entry, ...]
 
 
 def extract_entries(document: Document) -> list[Entry]:
     """Every Q&A pair and claim of ``document``, pairs first, each in document order."""
-    noise = boilerplate_blocks(document.blocks)
-    blocks = [b for i, b in enumerate(document.blocks) if i not in noise]
-    copies = contents_copies(blocks)
-    blocks = [b for i, b in enumerate(blocks) if i not in copies]
-    pairs = find_pairs(document.text, blocks, document.title)
+    return list(analyse(document).entries)
+
+
+def analyse(document: Document) -> Extraction:
+    """Extract ``document``'s entries, keeping what became of each of its blocks."""
+    chrome = boilerplate_blocks(document.blocks)
+    unchromed = [i for i in range(len(document.blocks)) if i not in chrome]
+    faq = presents_itself_as_faq(document)
+    copied = contents_copies([document.blocks[i] for i in unchromed], faq)
+    copies = frozenset(unchromed[i] for i in copied)
+    kept = tuple(i for i in unchromed if i not in copies)
+    blocks = [document.blocks[i] for i in kept]
+    # Page chrome between blocks may end the last answer: where did it stand?
+    after_chrome = {position for position, (before, index) in enumerate(
+        itertools.pairwise((-1, *kept))) if any(i in chrome for i in range(before + 1, index))}
+    pairs = find_pairs(document.text, blocks, document.title, faq, after_chrome)
     entries = [_pair_entry(document, group) for group in _merge_identical(pairs)]
-    entries += _claims(document, blocks)
-    return entries
+    claims = _claims(document, blocks, {pair.block for pair in pairs})
+    entries += [entry for made in claims.values() for entry in made]
+    return Extraction(document, chrome, copies, kept, tuple(pairs), claims, tuple(entries))
+
+
+def presents_itself_as_faq(document: Document) -> bool:
+    """True when the document's title or its file name says it is a FAQ."""
+    name = re.sub(r"[\W_]+", " ", document.name.rsplit("/", 1)[-1])
+    return bool(FAQ.search(document.title) or FAQ.search(name))
 
 
 def _merge_identical(pairs: list[Pair]) -> list[list[Pair]]:
@@ -61,32 +101,36 @@ def _pair_entry(document: Document, group: list[Pair]) -> Entry:
     return _entry(document, "qa", start, end, first.answer, questions, first.heading)
 
 
-def _claims(document: Document, blocks: Sequence[Block]) -> list[Entry]:
-    entries: list[Entry] = []
+def _claims(document: Document, blocks: Sequence[Block],
+            questions: set[int]) -> dict[int, tuple[Entry, ...]]:
+    claims: dict[int, tuple[Entry, ...]] = {}
     seen: set[str] = set()
     heading = ""
     table_header = ""
-    for block in blocks:
+    for index, block in enumerate(blocks):
         if block.kind in {"title", "heading"}:
             heading = "" if block.kind == "title" else block.text
             continue
-        if is_question_block(block):
+        if index in questions or is_question_block(block):
             heading = block.text
             continue
         if block.kind == "header_row":
             table_header = block.text
             continue
         context = table_header if block.kind == "row" else ""
+        made = []
         for passage in block_claims(document.text, block):
             key = _fold(passage.text)
             if key in seen:
                 continue
             seen.add(key)
-            entries.append(_entry(document, "claim", passage.start, passage.end, passage.text,
-                                  (), heading, context))
+            made.append(_entry(document, "claim", passage.start, passage.end, passage.text,
+                               (), heading, context))
+        if made:
+            claims[index] = tuple(made)
         if block.kind != "row":
             table_header = ""
-    return entries
+    return claims
 
 
 def _entry(document: Document, kind: Kind, start: int, end: int, text: str,

@@ -39,7 +39,10 @@ _BOILERPLATE = re.compile(
             r"^meet the\b.*\bteam\b",
             r"^about the (author|authors|team)\b",
             r"^(written|posted|published|updated|reviewed|edited) (by|on)\b",
-            r"^(share( this| on)?|follow us|leave a (comment|reply)|comments?|reply)\b.{0,40}$",
+            # "Share this", "Share on Facebook", "3 Comments", "Leave a reply": not "Comments
+            # disappear after saving", which is about comments.
+            r"^(share( this( page| article| post)?| on( \w+){1,2})?|follow us( on( \w+){1,2})?|"
+            r"leave a (comment|reply)|(\d+ )?(comments?|replies)( \(\d+\))?|reply)\W*$",
             r"^(click here|read more|continue reading|advertisement|sponsored|skip to)\b",
             r"\b(exclusive offers|best deals|no spam|unsubscribe)\b",
             r"\ball rights reserved\b|^©|^copyright\b",
@@ -75,6 +78,10 @@ _RHETORIC = re.compile(
     re.IGNORECASE,
 )
 
+# A copyright notice: the word and a year, in either order.
+_COPYRIGHT = re.compile(r"(?i)\b(?:copyright|\(c\))\b.{0,60}\b(?:19|20)\d\d\b"
+                        r"|\b(?:19|20)\d\d\b.{0,20}\bcopyright\b")
+
 # What a site asks about its own page, around any content.
 _PAGE_QUESTION = re.compile(
     "|".join(
@@ -89,6 +96,9 @@ _PAGE_QUESTION = re.compile(
             rf"^can{_APOS}?t find (what you|the answer|an answer)\b.{{0,40}}$",
             r"^(report|suggest) an? (issue|problem|bug|edit|change|correction)\b.{0,30}$",
             r"^(edit|improve) this (page|article)\b.{0,30}$",
+            # Calls to action put as questions: "Ready to ship your cargo worldwide?"
+            r"^(are you )?ready (to|for)\b.{0,60}\?$",
+            r"^(want|looking) (to (learn|know|find out|see) more|for more)\b.{0,40}\?$",
         ]
     ),
     re.IGNORECASE,
@@ -111,24 +121,32 @@ _ADVICE = re.compile(
 _LEAD_IN = re.compile(r"^(here (are|is)|here[’']s|below (are|is)|the following)\b", re.IGNORECASE)
 
 
-def boilerplate_blocks(blocks: Sequence[Block]) -> set[int]:
-    """Indices of the blocks that are page chrome or promotion, not content."""
-    found = {i for i, block in enumerate(blocks) if block.kind == "nav" or _is_chrome(block)}
+def boilerplate_blocks(blocks: Sequence[Block]) -> dict[int, str]:
+    """The blocks that are page chrome or promotion, not content, by index, each with
+    what gave it away ("a breadcrumb", "a question about the page itself")."""
+    found: dict[int, str] = {}
+    for i, block in enumerate(blocks):
+        reason = "a breadcrumb" if block.kind == "nav" else _chrome_reason(block)
+        if reason:
+            found[i] = reason
     for i in sorted(found):
         # A video's title shown above its "Related Video: <title>" line.
         if i > 0 and blocks[i].text.lower().startswith(("related video", "watch", "video")):
             above = blocks[i - 1]
             if above.kind in {"heading", "paragraph"} and above.text in blocks[i].text:
-                found.add(i - 1)
+                found.setdefault(i - 1, "the title of the video below it")
     return found
 
 
-def _is_chrome(block: Block) -> bool:
+def _chrome_reason(block: Block) -> str:
     if block.kind == "code" or len(block.text.split()) > _MAX_CHROME_WORDS:
-        return False
+        return ""
     if _PAGE_QUESTION.search(block.text):
-        return True
-    return not is_question_block(block) and bool(_BOILERPLATE.search(block.text))
+        return "a question about the page itself"
+    if is_question_block(block):
+        return ""
+    match = _BOILERPLATE.search(block.text) or _COPYRIGHT.search(block.text)
+    return f'page matter ("{match.group().strip()}")' if match else ""
 
 
 def is_boilerplate(text: str) -> bool:

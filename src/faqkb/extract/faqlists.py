@@ -20,20 +20,22 @@ import re
 from collections.abc import Sequence
 
 from faqkb.documents.markers import number_length, question_marker_length
-from faqkb.extract.questions import is_question_block
+from faqkb.extract.questions import is_question, is_question_block
 from faqkb.models import Block
 
 # A FAQ list: at least this many headings of one level, and at least this share of
 # them questions.
 MIN_FAQ_ENTRIES = 3
 MIN_QUESTION_SHARE = 0.5
+# In a list the document presents as its FAQ, a third of questions is enough.
+MIN_PRESENTED_SHARE = 1 / 3
 # A contents list: at least this many lines repeat what follows, and in a list, at
 # least this share of its items do (an entry may be worded a little differently).
 MIN_CONTENTS_LINES = 2
 MIN_CONTENTS_SHARE = 0.5
 _MIN_STATEMENT_WORDS = 3
 _MIN_LEAD_IN_WORDS = 4
-_FAQ = re.compile(r"(?i)\bfaqs?\b|frequently asked questions|questions and answers|\bq ?& ?a\b")
+FAQ = re.compile(r"(?i)\bfaqs?\b|frequently asked questions|questions and answers|\bq ?& ?a\b")
 # What makes a heading a clause rather than a noun phrase: a person or a finite verb.
 _CLAUSE = re.compile(
     r"(?i)(?<![\w-])(?:i|i['’]m|i['’]ve|my|we|our|you|your|is|are|was|were|isn['’]t|aren['’]t|"
@@ -43,22 +45,28 @@ _CLAUSE = re.compile(
 _WORDS = re.compile(r"\w+")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 _LISTING = frozenset({"item", "paragraph", "heading", "question", "row"})
+_ANSWERING = frozenset({"paragraph", "item", "row", "header_row", "code"})
+# "Answer:", "A:" (not "A." alone: "A. Smith wrote ...").
+_ANSWER_LABEL = re.compile(r"(?:A|Ans|Answer|ANSWER)\s*\d{0,3}\s*[:：]\s*(?=\S)"
+                           r"|(?:Answer|ANSWER)\s*[.—–-]\s*(?=\S)")
 
 
-def asked_blocks(blocks: Sequence[Block]) -> set[int]:
-    """Indices of the blocks that ask the document's questions."""
+def asked_blocks(blocks: Sequence[Block], faq: bool = False) -> set[int]:
+    """Indices of the blocks that ask the document's questions; ``faq`` says that the
+    document presents itself as a FAQ (its title or its name says so)."""
     declared = {i for i, block in enumerate(blocks) if block.kind == "question"}
     if declared:
         return declared
     asked = {i for i, block in enumerate(blocks) if is_question_block(block)}
+    asked |= _lone_item_questions(blocks) | _labelled_answers(blocks)
     asked -= _asked_in_answers(blocks, asked)
-    return asked | _statements(blocks, asked)
+    return asked | _statements(blocks, asked, faq)
 
 
-def contents_copies(blocks: Sequence[Block]) -> set[int]:
+def contents_copies(blocks: Sequence[Block], faq: bool = False) -> set[int]:
     """Indices of the lines of contents lists: lists and runs of lines that repeat the
     questions and headings further down."""
-    asked = asked_blocks(blocks)
+    asked = asked_blocks(blocks, faq)
     last_seen: dict[str, int] = {}
     for i, block in enumerate(blocks):
         if i in asked or block.kind in {"heading", "title"}:
@@ -107,6 +115,40 @@ def _asked_in_answers(blocks: Sequence[Block], asked: set[int]) -> set[int]:
     return inside
 
 
+def answer_label_length(text: str) -> int:
+    """Length of an answer's own label ("Answer:", "A:") opening ``text``, or 0."""
+    match = _ANSWER_LABEL.match(text)
+    return match.end() if match else 0
+
+
+def _labelled_answers(blocks: Sequence[Block]) -> set[int]:
+    """The blocks over an answer that opens with its label ("Answer: ..."): that label
+    says the block before it is the entry, whatever its form."""
+    entries: set[int] = set()
+    for i in range(1, len(blocks)):
+        above = blocks[i - 1]
+        if blocks[i].kind in _ANSWERING and answer_label_length(blocks[i].text) \
+                and above.kind in _LISTING and not answer_label_length(above.text):
+            entries.add(i - 1)
+    return entries
+
+
+def _lone_item_questions(blocks: Sequence[Block]) -> set[int]:
+    """Bulleted questions standing alone over their answers ("* How do I ...?" and then
+    paragraphs): a bulleted item that asks, with prose after it, and not the last of a
+    list of questions (a contents list). A numbered item that asks is a step."""
+    lone: set[int] = set()
+    for i, block in enumerate(blocks):
+        if block.kind != "item" or block.numbered or i + 1 >= len(blocks) \
+                or not is_question(block.text):
+            continue
+        before = blocks[i - 1] if i > 0 else None
+        listed = before is not None and before.kind == "item" and is_question(before.text)
+        if not listed and blocks[i + 1].kind in {"paragraph", "code"}:
+            lone.add(i)
+    return lone
+
+
 def question_key(text: str) -> str:
     """A question's words alone: no numbering, marker, case or punctuation."""
     text = text.strip()
@@ -128,23 +170,64 @@ def _lists(blocks: Sequence[Block]) -> list[list[int]]:
     return groups
 
 
-def _statements(blocks: Sequence[Block], asked: set[int]) -> set[int]:
-    """Headings that state a problem where the FAQ list they stand in asks questions."""
-    lists: dict[tuple[int, bool], list[int]] = {}
-    for i, block in enumerate(blocks):
-        if block.kind == "heading":
-            lists.setdefault((block.level, block.numbered), []).append(i)
-    share = 0.0 if _calls_itself_a_faq(blocks) else MIN_QUESTION_SHARE
+def _statements(blocks: Sequence[Block], asked: set[int], faq: bool) -> set[int]:
+    """Headings that stand in a question's place in the FAQ list they are part of."""
     statements: set[int] = set()
-    for (_, numbered), entries in lists.items():
-        questions = sum(1 for i in entries if i in asked)
-        if len(entries) >= MIN_FAQ_ENTRIES and questions and questions >= share * len(entries):
-            statements.update(i for i in entries if _is_statement(blocks[i].text, numbered))
+    for run, presented in _entry_lists(blocks, faq):
+        # Only headings over text of their own can be entries; a topic over questions
+        # is not one, nor does it count among them.
+        run = [i for i in run if _heads_an_answer(blocks, i, asked)]
+        questions = sum(1 for i in run if i in asked)
+        if len(run) < MIN_FAQ_ENTRIES or not questions:
+            continue
+        if presented and questions >= MIN_PRESENTED_SHARE * len(run):
+            # A FAQ says what its entries are: every heading of the list is one, whatever
+            # its form ("Registration", "Deleting a broken build", "Rclone gives an error").
+            statements.update(run)
+        elif questions >= MIN_QUESTION_SHARE * len(run):
+            statements.update(i for i in run
+                              if _is_statement(blocks[i].text, blocks[i].numbered))
     return statements
 
 
-def _calls_itself_a_faq(blocks: Sequence[Block]) -> bool:
-    return any(block.kind in {"title", "heading"} and _FAQ.search(block.text) for block in blocks)
+def _entry_lists(blocks: Sequence[Block], faq: bool) -> list[tuple[list[int], bool]]:
+    """The headings of each level (numbered or not), across the document's sections,
+    in two lists: those presented as a FAQ (by the document, by a heading above them,
+    or by a heading of their own level before them: "Frequently Asked Questions" over
+    a flat list) and the others."""
+    lists: dict[tuple[int, bool, bool], list[int]] = {}
+    ancestors: list[tuple[int, bool]] = []  # (level, presents a FAQ)
+    announced: set[int] = set()  # levels where a heading announced a FAQ
+    for i, block in enumerate(blocks):
+        if block.kind not in {"heading", "title"}:
+            continue
+        level = 0 if block.kind == "title" else block.level
+        while ancestors and ancestors[-1][0] >= level:
+            ancestors.pop()
+        announced = {depth for depth in announced if depth <= level}
+        says_faq = bool(FAQ.search(block.text)) and not is_question_block(block)
+        if says_faq:
+            announced.add(level)
+        elif block.kind == "heading":
+            presented = faq or level in announced or any(a[1] for a in ancestors)
+            lists.setdefault((level, block.numbered, presented), []).append(i)
+        ancestors.append((level, says_faq))
+    return [(entries, key[2]) for key, entries in lists.items()]
+
+
+def _heads_an_answer(blocks: Sequence[Block], index: int, asked: set[int]) -> bool:
+    """True for a heading with text of its own under it before the next heading of its
+    level, and no questions under it (a heading over questions is their topic)."""
+    level = blocks[index].level
+    content = False
+    for i in range(index + 1, len(blocks)):
+        block = blocks[i]
+        if block.kind in {"heading", "title"} and block.level <= level:
+            break
+        if i in asked or block.kind == "question":
+            return False
+        content = content or block.kind in _ANSWERING
+    return content and not FAQ.search(blocks[index].text)
 
 
 def _is_statement(text: str, numbered: bool) -> bool:

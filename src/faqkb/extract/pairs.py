@@ -1,15 +1,16 @@
 """Question-and-answer pairs: a question line or heading and the text that answers it.
 
 - A question heading (or a line that is one question) is answered by the blocks that
-  follow it, up to the next heading of its level or above or the next question.
-- A document whose *title* asks a question ("Is Running Good for Lower Back Pain?")
-  is usually an article, not a list: its answer is the passage that answers most
-  directly, the opening of a conclusion ("In conclusion, ...") or of a summary
-  section ("Key Takeaways") where there is one, else of the paragraph that shares
-  most of the question's words, later paragraphs preferred. When the title question is followed
-  at once by a short answer and further questions, the document is a FAQ list and
-  the title is paired like any other question; a short page under a question title
-  (a help-centre answer) is its answer.
+  follow it, up to the next heading of its level or above, the next question, the
+  label of the next group of questions ("Billing & Payments") or the page matter
+  after the last answer (page chrome such as a copyright line, a list of references
+  the answer does not cite).
+- An answer's own label ("Answer:", "A:") is not part of its text.
+- A document whose *title* asks a question is paired with the passage that answers it
+  (:mod:`.titles`). When the title question is followed at once by a short answer and
+  further questions, the document is a FAQ list and the title is paired like any
+  other question; a short page under a question title (a help-centre answer) is its
+  answer.
 - A question that opens a paragraph of prose ("Does Running Cause ...? People may
   have told you...") is part of that answer, not a new pair.
 - A table row of two cells, a question and its answer, is a pair.
@@ -19,114 +20,149 @@
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from faqkb.extract.claims import Passage, informative_sentences
-from faqkb.extract.faqlists import asked_blocks
+from faqkb.extract.faqlists import answer_label_length, asked_blocks
 from faqkb.extract.questions import is_question, title_question
+from faqkb.extract.titles import title_passage
 from faqkb.models import Block
 
-_CONCLUSION = re.compile(
-    r"^(in conclusion|in summary|to summari[sz]e|to sum (it )?up|to conclude|in short|overall|"
-    r"all in all|the bottom line|bottom line|ultimately|in the end)\b",
-    re.IGNORECASE,
-)
-_SUMMARY_HEADING = re.compile(
-    r"^(conclusions?|summary|key takeaways|takeaways|key points|the bottom line|bottom line|"
-    r"tl;?dr|final thoughts|the verdict|verdict|in a nutshell|wrapping up)\b",
-    re.IGNORECASE,
-)
-_STOP = frozenset(
-    """a an the is are am was were be been can could do does did should will would may might
-    must has have had for from of to in on at by with and or not your you my i it its this that
-    how what why when where which who""".split()
-)
-_WORDS = re.compile(r"[a-z0-9]+")
 _ITEM_NUMBER = re.compile(r"\(?\d{1,3}(?:\.\d{1,3})*[.)]")
 _HEADINGS = {"title", "heading"}
 _CONTENT = {"paragraph", "item", "row", "header_row", "code"}
 _FAQ_TITLE_MAX_ANSWER_BLOCKS = 2
-# A title question's answer is the opening of the conclusion or summary, not all of it:
-# the rest elaborates and stays searchable as claims.
-DIRECT_ANSWER_CHARS = 250
 _SHORT_ANSWER_CHARS = 1200
+_MAX_LABEL_WORDS = 6
+_NOT_IN_LABELS = re.compile(r"[/:@=_.<>()\[\]{}`$]")
+_REFERENCE = re.compile(r"\[(\d{1,3})\]\s*$")
 
 
 @dataclass(frozen=True, slots=True)
 class Pair:
-    """A question and its answer, before ids and duplicates are settled."""
+    """A question and its answer, before ids and duplicates are settled.
+
+    ``block`` is the index of the question's block (the title's, for a title
+    question); ``answer_blocks`` are the indices of the blocks the answer was taken
+    from (none for a title question answered by a passage inside a block).
+    """
 
     question: str
     answer: str
     start: int
     end: int
     heading: str
-    block: int  # index of the question's block (the title's, for a title question)
+    block: int
+    answer_blocks: tuple[int, ...] = ()
 
 
-def find_pairs(text: str, blocks: Sequence[Block], title: str) -> list[Pair]:
-    """Every question-and-answer pair among ``blocks`` (boilerplate already removed)."""
-    asked = asked_blocks(blocks)
+def find_pairs(text: str, blocks: Sequence[Block], title: str, faq: bool = False,
+               after_chrome: Collection[int] = ()) -> list[Pair]:
+    """Every question-and-answer pair among ``blocks`` (boilerplate already removed).
+
+    ``faq`` says that the document presents itself as a FAQ; ``after_chrome`` holds
+    the indices of the blocks that page chrome stood before, where the page matter
+    after the last answer may begin.
+    """
+    asked = asked_blocks(blocks, faq)
+    end = _end_of_answers(text, blocks, asked, after_chrome)
     # Questions the document marks itself are all it asks, its title included.
     declared = any(block.kind == "question" for block in blocks)
     pairs: list[Pair] = []
     section = ""
     for i, block in enumerate(blocks):
         if block.kind == "title":
-            pair = None if declared else _title_pair(text, blocks, i, asked)
+            pair = None if declared else _title_pair(text, blocks, i, asked, end)
             if pair:
                 pairs.append(pair)
             continue
         if block.kind == "row" and not declared and len(block.cells) == 2 \
                 and is_question(block.cells[0]):
             asks, says = block.cells
-            pairs.append(Pair(asks, says, block.start, block.end, section, i))
+            pairs.append(Pair(asks, says, block.start, block.end, section, i, (i,)))
             continue
         if i not in asked:
             if block.kind == "heading":
                 section = block.text
             continue
-        answer = _answer_blocks(blocks, i, asked) or _shared_answer(blocks, i, asked)
+        answer = _answer_blocks(blocks, i, asked, end) or _shared_answer(blocks, i, asked, end)
         if answer:
-            pairs.append(_pair(text, block.text, block.start, answer, section, i))
+            pairs.append(_pair(text, blocks, block.text, block.start, answer, section, i))
     return pairs
 
 
-def _answer_blocks(blocks: Sequence[Block], index: int, asked: set[int]) -> list[Block]:
+def _end_of_answers(text: str, blocks: Sequence[Block], asked: set[int],
+                    after_chrome: Collection[int]) -> int:
+    """Where the page matter after the last answer begins (``len(blocks)`` if nowhere):
+    at page chrome, or at a list of references ("[1] http://...") the last answer does
+    not cite."""
+    last = max(asked, default=len(blocks))
+    for i in range(last + 1, len(blocks)):
+        if i in after_chrome:
+            return i
+        number = _reference_number(text, blocks[i])
+        if number is not None:
+            cited = "".join(b.text for b in blocks[last + 1 : i])
+            if f"[{number}]" not in cited:
+                return i
+    return len(blocks)
+
+
+def _reference_number(text: str, block: Block) -> str | None:
+    """The number of a reference-list item ("[3] http://..."), or ``None``."""
+    if block.kind != "item":
+        return None
+    match = _REFERENCE.search(text, max(0, block.start - 8), block.start)
+    return match.group(1) if match else None
+
+
+def _answer_blocks(blocks: Sequence[Block], index: int, asked: set[int], end: int) -> list[int]:
     question = blocks[index]
     level = question.level if question.kind in _HEADINGS or question.kind == "question" else 99
-    answer: list[Block] = []
-    for i in range(index + 1, len(blocks)):  # not a slice: a copy per question is quadratic
+    answer: list[int] = []
+    for i in range(index + 1, end):  # not a slice: a copy per question is quadratic
         block = blocks[i]
         if block.kind in _HEADINGS and block.level <= level or i in asked:
             break
+        if answer and i + 1 in asked and _is_label(block):
+            break  # a group's label ("Tracking & Support") over the next questions
         if block.kind in _CONTENT or block.kind == "heading":
-            answer.append(block)
-    while answer and answer[-1].kind == "heading":
+            answer.append(i)
+    while answer and blocks[answer[-1]].kind == "heading":
         answer.pop()
     return answer
 
 
-def _shared_answer(blocks: Sequence[Block], index: int, asked: set[int]) -> list[Block]:
+def _is_label(block: Block) -> bool:
+    """True for a few words standing alone that end no sentence ("Billing & Payments"),
+    not a link or a name from code."""
+    text = block.text
+    return block.kind in {"paragraph", "item"} and len(text.split()) <= _MAX_LABEL_WORDS \
+        and text[:1].isupper() and not _NOT_IN_LABELS.search(text) \
+        and not text.endswith((".", "!", "?", ":", ";", ","))
+
+
+def _shared_answer(blocks: Sequence[Block], index: int, asked: set[int], end: int) -> list[int]:
     """The answer of the marked questions right after a marked question with none."""
     following = index + 1
     while blocks[index].kind == "question" and following < len(blocks) \
             and blocks[following].kind == "question":
-        answer = _answer_blocks(blocks, following, asked)
+        answer = _answer_blocks(blocks, following, asked, end)
         if answer:
             return answer
         following += 1
     return []
 
 
-def _pair(text: str, question: str, start: int, answer: list[Block], section: str,
-          index: int) -> Pair:
-    body = "\n".join(_answer_line(text, block) for block in answer)
-    return Pair(question, body, start, answer[-1].end, section, index)
+def _pair(text: str, blocks: Sequence[Block], question: str, start: int, answer: list[int],
+          section: str, index: int) -> Pair:
+    lines = [_answer_line(text, blocks[i]) for i in answer]
+    label = answer_label_length(lines[0])
+    if label:
+        lines[0] = lines[0][label:]
+    body = "\n".join(line for line in lines if line)
+    return Pair(question, body, start, blocks[answer[-1]].end, section, index, tuple(answer))
 
 
 def _answer_line(text: str, block: Block) -> str:
@@ -138,95 +174,21 @@ def _answer_line(text: str, block: Block) -> str:
     return f"{marker} {block.text}" if _ITEM_NUMBER.fullmatch(marker) else block.text
 
 
-def _title_pair(text: str, blocks: Sequence[Block], index: int, asked: set[int]) -> Pair | None:
+def _title_pair(text: str, blocks: Sequence[Block], index: int, asked: set[int],
+                end: int) -> Pair | None:
     question = title_question(blocks[index].text)
     if question is None:
         return None
-    direct = _answer_blocks(blocks, index, asked)
-    following = index + 1 + len(direct)
+    direct = _answer_blocks(blocks, index, asked, end)
+    following = direct[-1] + 1 if direct else index + 1
     if 0 < len(direct) <= _FAQ_TITLE_MAX_ANSWER_BLOCKS and following < len(blocks) \
             and following in asked:
-        return _pair(text, question, blocks[index].start, direct, "", index)
+        return _pair(text, blocks, question, blocks[index].start, direct, "", index)
     # A short page under a question (a help-centre answer) answers it from the start.
-    if direct and following >= len(blocks) and \
-            sum(len(block.text) for block in direct) <= _SHORT_ANSWER_CHARS:
-        return _pair(text, question, blocks[index].start, direct, "", index)
-    passage = _conclusion(text, blocks) or _summary(blocks) or _best_paragraph(text, blocks,
-                                                                              question)
+    if direct and following >= end and \
+            sum(len(blocks[i].text) for i in direct) <= _SHORT_ANSWER_CHARS:
+        return _pair(text, blocks, question, blocks[index].start, direct, "", index)
+    passage = title_passage(text, blocks, question)
     if passage is None:
         return None
     return Pair(question, passage.text, passage.start, passage.end, "", index)
-
-
-def _conclusion(text: str, blocks: Sequence[Block]) -> Passage | None:
-    for block in reversed(blocks):
-        if block.kind == "paragraph" and _CONCLUSION.match(block.text):
-            return _informative(text, block)
-    return None
-
-
-def _summary(blocks: Sequence[Block]) -> Passage | None:
-    for i, block in enumerate(blocks):
-        if block.kind == "heading" and _SUMMARY_HEADING.match(block.text):
-            content = []
-            for following in itertools.islice(blocks, i + 1, None):
-                if following.kind in _HEADINGS:
-                    break
-                if following.kind in _CONTENT:
-                    content.append(following)
-            # The first points of a summary, as many as make a direct answer.
-            content = content[: max(1, _leading(content, lambda b: len(b.text)))]
-            if content:
-                body = "\n".join(b.text for b in content)
-                return Passage(content[0].start, content[-1].end, body)
-    return None
-
-
-def _best_paragraph(text: str, blocks: Sequence[Block], question: str) -> Passage | None:
-    wanted = _content_words(question)
-    if not wanted:
-        return None
-    folded_question = " ".join(_WORDS.findall(question.lower()))
-    best: tuple[float, Passage] | None = None
-    paragraphs = [b for b in blocks if b.kind == "paragraph"]
-    for position, block in enumerate(paragraphs):
-        if folded_question in " ".join(_WORDS.findall(block.text.lower())):
-            continue  # the question restated, not answered
-        passage = _informative(text, block)
-        if passage is None:
-            continue
-        overlap = len(wanted & _content_words(passage.text)) / len(wanted)
-        score = overlap + 0.25 * position / max(1, len(paragraphs) - 1)
-        if overlap >= 0.5 and (best is None or score > best[0]):
-            best = (score, passage)
-    return best[1] if best else None
-
-
-def _informative(text: str, block: Block) -> Passage | None:
-    """The leading informative sentences of a block, as many as make a direct answer."""
-    sentences = informative_sentences(text, block)
-    sentences = sentences[: max(1, _leading(sentences, lambda s: len(s.text)))]
-    if not sentences:
-        return None
-    return Passage(sentences[0].start, sentences[-1].end, " ".join(s.clean for s in sentences))
-
-
-def _leading(parts: Sequence[Any], size: Callable[[Any], int]) -> int:
-    """How many leading parts fit in a direct answer of DIRECT_ANSWER_CHARS."""
-    total = 0
-    for count, part in enumerate(parts):
-        total += size(part)
-        if total > DIRECT_ANSWER_CHARS:
-            return count
-    return len(parts)
-
-
-def _content_words(text: str) -> set[str]:
-    return {_crude_stem(w) for w in _WORDS.findall(text.lower()) if w not in _STOP}
-
-
-def _crude_stem(word: str) -> str:
-    for suffix in ("ing", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word

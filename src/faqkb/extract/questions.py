@@ -6,8 +6,9 @@ A question is a single sentence that ends with ``?``, or one that opens as a que
 does (an auxiliary verb or a question word followed by its verb: "Can Your Back Hurt
 From Running") even without the mark. A heading may set the scene before it asks
 ("I've never programmed before. Is there a tutorial?"): a heading that ends with a
-question is one. A block the document itself marks as a question (``Q:``, schema.org
-data) is one whatever it says.
+question is one. A heading that says how to do something ("How to Modify Your
+Running Routine") is the question its section answers. A block the document itself
+marks as a question (``Q:``, schema.org data) is one whatever it says.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ _OPENS_AS_QUESTION = re.compile(
 )
 _QUESTION_WORD = re.compile(rf"^(?:{_WH}|{_AUX})\b", re.IGNORECASE)
 _TOPIC = re.compile(rf"^(?:{_WH})\s+to\b", re.IGNORECASE)
+_HOW_TO = re.compile(r"^how\s+to\s+\w", re.IGNORECASE)
 _WORDS = re.compile(r"\w+")
 _SENTENCE_INSIDE = re.compile(r"[.!?][\"'”’)]*\s+[A-Z]")
 MAX_QUESTION_WORDS = 40
@@ -50,12 +52,19 @@ def is_question_block(block: Block) -> bool:
     if block.kind == "question":
         return True
     if block.kind == "heading":
-        return is_question(block.text) or _asks_at_end(block.text)
+        return is_question(block.text) or _asks_at_end(block.text) or _is_how_to(block.text)
     if block.kind == "title":
         return is_question(block.text)
     if block.kind == "paragraph" and block.text.endswith("?"):
         return opens_as_question(block.text) and is_question(block.text)
     return False
+
+
+def _is_how_to(text: str) -> bool:
+    """True for a heading that says how to do something: "How to Modify Your Routine"."""
+    words = len(_WORDS.findall(text))
+    return bool(_HOW_TO.match(text)) and 3 <= words <= MAX_QUESTION_WORDS \
+        and not _SENTENCE_INSIDE.search(text)
 
 
 def _asks_at_end(text: str) -> bool:
