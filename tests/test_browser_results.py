@@ -84,9 +84,11 @@ def test_a_related_question_opens_its_answer(screen: Any) -> None:
 def test_a_source_filter_narrows_the_results_to_it(screen: Any) -> None:
     screen.goto(RESULTS)
     link = screen.locator("aside.results-filters .facet-list a:not([aria-current])").first
+    count = int(link.locator(".count").inner_text())
     name = parse_qs(urlsplit(link.get_attribute("href")).query)["source"][0]
     link.click()
     screen.wait_for_url("**source=*")
+    assert screen.locator("h1#results-title").inner_text().startswith(f"{count} result")
     sources = screen.locator(".best-answer .best-source a:first-child, "
                              "ol.results .result-meta a").evaluate_all(
         "links => links.map(a => a.getAttribute('href'))")

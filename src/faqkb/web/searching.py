@@ -26,7 +26,7 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 # A best answer is shown first when the first result scores this many times the second:
 # a clear lead, not a near tie between two candidates.
-BEST_ANSWER_MARGIN = 1.5
+BEST_ANSWER_MARGIN = 1.75
 RELATED_QUESTIONS = 5
 SOURCE_FILTERS = 8  # sources listed before "more"
 MORE_SOURCE_FILTERS = 40  # at most, behind "more"
