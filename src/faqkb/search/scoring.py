@@ -46,6 +46,9 @@ FIELD_WEIGHTS: dict[str, float] = {"question": 2.5, "heading": 1.2, "body": 1.0}
 BM25_K1 = 1.2
 BM25_B = 0.75
 COVERAGE_FIELDS = ("question", "body")
+# A field shorter than half its average length is normalised as if it were that long:
+# length normalisation must not make a three-word fragment outrank every passage.
+SHORTEST = {"question": 0.5, "heading": 0.5, "body": 0.5}
 # A concept in more entries than both of these is "common" (see the module docstring).
 COMMON_MIN_ENTRIES = 1000
 COMMON_SHARE = 0.02
@@ -102,9 +105,9 @@ class Scorer:
         # in articles, claims have no question for them to match.
         pairs = np.count_nonzero(postings.counted & (postings.kinds == KINDS.index("qa")))
         self.form_weight = float(pairs) / max(1, postings.counted_total)
-        self._norms = {f: (1.0 - BM25_B + BM25_B * postings.lengths[f]
-                           / postings.average_lengths[f]).astype(np.float32)
-                       for f in FIELDS}
+        self._norms = {f: (1.0 - BM25_B + BM25_B * np.maximum(
+            postings.lengths[f], SHORTEST[f] * postings.average_lengths[f])
+            / postings.average_lengths[f]).astype(np.float32) for f in FIELDS}
         self._question_mass: FloatArray | None = None
         self._guard = threading.Lock()
 
