@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 
 from whoosh.analysis import (
     Analyzer,
@@ -56,7 +57,8 @@ ANALYZER = make_analyzer()
 _SURFACE = RegexTokenizer(_TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
 _WORDS = re.compile(_TOKEN_PATTERN)
 _STEM = stemmer_for_language("en")
-_STEMS: dict[str, str] = {}
+_TERM_OF: dict[str, str | None] = {}
+_UNSEEN = object()
 _MAX_STEMS = 500_000
 
 
@@ -74,12 +76,20 @@ def analyze(text: str) -> list[str]:
     return terms
 
 
-def located_terms(text: str) -> list[tuple[int, int, str]]:
-    """The index terms of ``text`` with the span of the word each one comes from."""
+def located_terms(text: str, wanted: Collection[str] | None = None
+                  ) -> list[tuple[int, int, str]]:
+    """The index terms of ``text`` with the span of the word each one comes from; only
+    those in ``wanted``, if given (words that cannot stem to one are not stemmed)."""
     found: list[tuple[int, int, str]] = []
+    # A stem keeps its word's first two letters (case and accents folded), but for
+    # Snowball's three exceptions ("dying" is "die").
+    openings = {t[:2] for t in wanted} | {"dy", "ly", "ty"} if wanted is not None else None
     for match in _WORDS.finditer(text):
-        term = _term(match.group())
-        if term is not None:
+        word = match.group()
+        if openings is not None and word[:2].lower() not in openings and word.isascii():
+            continue
+        term = _term(word)
+        if term is not None and (wanted is None or term in wanted):
             found.append((match.start(), match.end(), term))
     return found
 
@@ -90,15 +100,17 @@ def is_stop_word(word: str) -> bool:
 
 
 def _term(word: str) -> str | None:
-    word = word.lower().translate(accent_map)
-    if len(word) < 2:
-        return None
-    stem = _STEMS.get(word)
-    if stem is None:
-        if len(_STEMS) >= _MAX_STEMS:
-            _STEMS.clear()
-        stem = _STEMS[word] = _STEM(word)
-    return stem
+    # Remembered by the word as written: a word is folded and stemmed once.
+    term = _TERM_OF.get(word, _UNSEEN)
+    if term is _UNSEEN:
+        folded = word.lower()
+        if not folded.isascii():
+            folded = folded.translate(accent_map)
+        term = None if len(folded) < 2 else _STEM(folded)
+        if len(_TERM_OF) >= _MAX_STEMS:
+            _TERM_OF.clear()
+        _TERM_OF[word] = term
+    return term  # type: ignore[return-value]
 
 
 def surface_words(text: str) -> list[tuple[str, str | None]]:

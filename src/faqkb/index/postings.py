@@ -39,6 +39,8 @@ MAGIC = b"FAQKBP01"
 SUFFIX = ".postings"
 FIELDS: tuple[str, ...] = ("question", "heading", "body")
 MAX_TF = 65535
+_MAX_REMEMBERED = 100_000
+_UNSEEN = object()
 
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float32]
@@ -222,6 +224,7 @@ class SegmentPostings:
         blob = data[base + header["arrays"]["term_blob"][1]:]
         self.terms: Sequence[str] = _Terms(arrays["term_offsets"], blob)
         self.df: IntArray = arrays["df"]
+        self._ranks: dict[str, int | None] = {}  # the terms looked up so far
         self.fields = {name: FieldPostings(arrays[f"{name}.starts"], arrays[f"{name}.docs"],
                                            arrays[f"{name}.tfs"], arrays[f"{name}.lengths"])
                        for name in FIELDS}
@@ -233,11 +236,17 @@ class SegmentPostings:
 
     def term_rank(self, term: str) -> int | None:
         """The position of ``term`` among the segment's sorted terms, or ``None``."""
+        known = self._ranks.get(term, _UNSEEN)
+        if known is not _UNSEEN:
+            return known  # type: ignore[return-value]
         terms = self.terms
-        position = bisect.bisect_left(terms, term)
-        if position < len(terms) and terms[position] == term:
-            return position
-        return None
+        position: int | None = bisect.bisect_left(terms, term)
+        if position is None or position >= len(terms) or terms[position] != term:
+            position = None
+        if len(self._ranks) >= _MAX_REMEMBERED:
+            self._ranks.clear()
+        self._ranks[term] = position
+        return position
 
     def postings(self, field: str, rank: int) -> tuple[IntArray, npt.NDArray[np.uint16]]:
         """The documents (segment-local) holding the term of ``rank`` in ``field``, and

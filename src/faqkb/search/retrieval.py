@@ -44,8 +44,9 @@ from faqkb.search.scoring import Scorer
 from faqkb.search.snippets import make_snippet
 
 # Matches up to this many are collapsed one by one, so totals and counts are exact;
-# beyond it the best of them are, and the rest are counted by overlap (an estimate).
-EXACT_MATCHES = 2000
+# beyond it the best of them are (as many as the page needs), and all of them are
+# counted by overlapping passages (an estimate).
+EXACT_MATCHES = 300
 MIN_CANDIDATES = 100
 TIME_BUDGET = 0.04  # seconds of this thread's CPU a search may take before it stops early
 _PHRASE_FIELDS = (QUESTION, BODY)
@@ -89,16 +90,35 @@ def run_search(searcher: Any, scorer: Scorer, stats: TermStats, plan: Plan,
     matched = np.flatnonzero(allowed)
     if not len(matched):
         return replace(empty, partial=partial)
-    needed = max(MIN_CANDIDATES, 2 * (offset + limit))
-    exact = len(matched) <= EXACT_MATCHES and not plan.phrases
-    order = _best(matched, final, len(matched) if exact else needed)
-    candidates = Candidates.of(docs[order], final[order], scores.coverage[order],
-                               scores.likeness[order], postings)
+    needed = offset + limit
+    enough = max(MIN_CANDIDATES, 2 * needed)
     if plan.phrases:
-        candidates = candidates.subset(_in_order(searcher, candidates, plan.phrases, needed))
-    kept = collapse(candidates)
-    if exact or (plan.phrases and len(candidates) < needed):
-        total, exact = len(kept), True
+        # Every word of each phrase is held; the order of the words is checked on the
+        # best candidates' stored text, as many as the page needs.
+        order = _best(matched, final, len(matched))
+        candidates = Candidates.of(docs[order], final[order], scores.coverage[order],
+                                   scores.likeness[order], postings)
+        positions, exact, timely = _in_order(searcher, candidates, plan.phrases, enough,
+                                             deadline)
+        partial = partial or not timely
+        candidates = candidates.subset(positions)
+        kept = collapse(candidates)
+    else:
+        # Collapsing is greedy in ranked order, so collapsing the best candidates gives
+        # the first hits of collapsing them all: take more only when the page needs it.
+        exact = len(matched) <= EXACT_MATCHES
+        take = len(matched) if exact else enough
+        while True:
+            order = _best(matched, final, take)
+            candidates = Candidates.of(docs[order], final[order], scores.coverage[order],
+                                       scores.likeness[order], postings)
+            kept = collapse(candidates)
+            if take >= len(matched) or len(kept) >= needed:
+                break
+            take = min(len(matched), 4 * take)
+        exact = take >= len(matched)
+    if exact:
+        total = len(kept)
         kind_counts, source_counts = _counts(candidates.docs[[k.position for k in kept]],
                                              postings)
     else:
@@ -162,18 +182,22 @@ def _holding_any(postings: Postings, terms: Sequence[str], docs: npt.NDArray[np.
 
 
 def _in_order(searcher: Any, candidates: Candidates, phrases: Sequence[tuple[str, ...]],
-              needed: int) -> list[int]:
+              needed: int, deadline: float) -> tuple[list[int], bool, bool]:
     """The positions of the candidates whose question or text holds every phrase word
-    for word, checked best first until ``needed`` are found."""
+    for word, checked best first until ``needed`` are found or time runs out; whether
+    every candidate was checked, and whether there was time to check as many as
+    needed."""
     found: list[int] = []
     for position in range(len(candidates)):
+        if len(found) >= needed:
+            return found, False, True
+        if position % 16 == 15 and time.thread_time() > deadline:
+            return found, False, False
         entry = _entry(searcher, int(candidates.docs[position]))
         said = [analyze(q) for q in entry.questions] + [analyze(entry.text)]
         if all(any(_contains(words, phrase) for words in said) for phrase in phrases):
             found.append(position)
-            if len(found) >= needed:
-                break
-    return found
+    return found, True, True
 
 
 def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:

@@ -215,6 +215,7 @@ class _Lookup:
     def __init__(self, postings: Postings) -> None:
         self._source = postings
         self._read: dict[tuple[str, Wording], tuple[IntArray, FloatArray]] = {}
+        self._idf: dict[tuple[str, Wording], float] = {}
 
     def postings(self, field: str, terms: Wording) -> tuple[IntArray, FloatArray]:
         """Documents holding ``terms`` (all of them, for several) in ``field``, and
@@ -227,9 +228,13 @@ class _Lookup:
 
     def idf(self, field: str, terms: Wording) -> float:
         """The inverse document frequency of ``terms`` among ``field``'s values."""
-        held, _ = self.postings(field, terms)
-        frequency = int(np.count_nonzero(self._source.counted[held])) if len(held) else 0
-        return idf(self._source.field_counts[field], frequency)
+        key = (field, terms)
+        found = self._idf.get(key)
+        if found is None:
+            held, _ = self.postings(field, terms)
+            frequency = int(np.count_nonzero(self._source.counted[held])) if len(held) else 0
+            found = self._idf[key] = idf(self._source.field_counts[field], frequency)
+        return found
 
     def at(self, field: str, terms: Wording, docs: npt.NDArray[np.int64]) -> FloatArray:
         """The frequency of ``terms`` in ``field`` of each of ``docs`` (sorted)."""

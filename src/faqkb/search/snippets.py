@@ -20,7 +20,7 @@ def make_snippet(
 ) -> tuple[str, tuple[tuple[int, int], ...]]:
     """The window of ``text`` richest in ``terms`` and the spans of the matches in it."""
     text = " ".join(text.split())
-    matches = [match for match in located_terms(text) if match[2] in terms]
+    matches = located_terms(text, terms)
     if len(text) <= width:
         return text, tuple((s, e) for s, e, _ in matches)
     start = _best_window(text, matches, width)
