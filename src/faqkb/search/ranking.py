@@ -22,7 +22,7 @@ import numpy.typing as npt
 from faqkb.index.postings import Postings
 from faqkb.search.scoring import Scores
 
-QUESTION_MATCH_BOOST = 1.5
+QUESTION_MATCH_BOOST = 4.0
 FOCUS_LIKENESS = 0.5  # a pair whose question is at least this like the query stays whole
 FOCUS_SHARE = 0.6  # ...and a passage must be this much shorter than the pair to replace it
 # When no hit covers this share of the query's concepts (weighted by rarity, likeness
