@@ -114,3 +114,18 @@ def test_english_words_the_kb_lacks_count_as_asked_and_missing(shop: KnowledgeBa
     results = shop.search("lawnmower gardening")
     assert results.suggestion is None
     assert not results or results.no_close_match
+
+
+def test_a_pair_answering_two_questions_is_shown_under_the_one_asked(tmp_path: Path) -> None:
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "faq.md").write_text(
+        "# Help\n\n## How do I reset my password?\n\nUse the link on the sign-in page.\n\n"
+        "## I forgot my login name, what now?\n\nUse the link on the sign-in page.\n\n"
+        "## How do I close my account?\n\nWrite to support from your account's address.\n",
+        encoding="utf-8")
+    kb = KnowledgeBase(kb_dir=folder, index_dir=tmp_path / "index")
+    hit = kb.search("forgot login name")[0]
+    assert len(hit.questions) == 2
+    assert hit.question == "I forgot my login name, what now?"
+    kb.close()

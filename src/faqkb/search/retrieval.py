@@ -127,7 +127,8 @@ def run_search(searcher: Any, scorer: Scorer, stats: TermStats, plan: Plan,
         kind_counts, source_counts = _counts(representatives, postings)
     wanted = frozenset(t for c in concepts if c.emphasis == 1.0
                        for alt, _ in c.alternatives for t in alt)
-    hits = tuple(_hit(searcher, candidates, k, wanted) for k in kept[offset : offset + limit])
+    hits = tuple(_hit(searcher, candidates, k, wanted, rarities)
+                 for k in kept[offset : offset + limit])
     return SearchResults(
         query=raw_query,
         hits=hits,
@@ -230,12 +231,25 @@ def _counts(docs: npt.NDArray[np.int64],
             {postings.source_names[s]: int(n) for s, n in enumerate(sources.tolist()) if n})
 
 
-def _hit(searcher: Any, candidates: Candidates, kept: Kept, wanted: frozenset[str]) -> Hit:
+def _hit(searcher: Any, candidates: Candidates, kept: Kept, wanted: frozenset[str],
+         rarities: dict[str, float]) -> Hit:
     entry = _entry(searcher, int(candidates.docs[kept.position]))
+    if len(entry.questions) > 1:
+        entry = replace(entry, questions=_as_asked(entry.questions, rarities))
     snippet, highlights = make_snippet(entry.text, wanted)
     also = tuple(_entry(searcher, int(candidates.docs[d])) for d in kept.repeats)
     return Hit(entry=entry, score=float(candidates.scores[kept.ranked_as]), snippet=snippet,
                highlights=highlights, also_in=also)
+
+
+def _as_asked(questions: tuple[str, ...], rarities: dict[str, float]) -> tuple[str, ...]:
+    """A pair's questions, the one most like the query first (a pair answering several
+    questions is shown under the one that was asked)."""
+    def likeness(question: str) -> float:
+        terms = set(analyze(question))
+        shared = sum(rarities.get(t, 0.0) for t in terms)
+        return shared / (sum(rarities.values()) + len(terms - rarities.keys()) or 1.0)
+    return tuple(sorted(questions, key=likeness, reverse=True))
 
 
 def _entry(searcher: Any, docnum: int) -> Entry:
