@@ -22,6 +22,7 @@ import click
 from faqkb.documents import discover, read_document
 from faqkb.errors import DocumentError, FaqkbError, IndexBuildError
 from faqkb.extract import extract_entries
+from faqkb.extract.explain import explanation_lines
 from faqkb.index import storage
 from faqkb.index.builder import available_cores
 from faqkb.kb import KnowledgeBase, default_kb_dir
@@ -84,6 +85,9 @@ def build(kb_dir: str | None, index_dir: str | None, force: bool, strict: bool,
         f"{report.claims} claims, {len(report.warnings)} warnings "
         f"({report.seconds:.2f} s) in {report.index_dir}"
     )
+    if report.chrome:
+        counts = ", ".join(f"{name} {count}" for name, count in report.chrome)
+        click.echo(f"Left out as page chrome: {counts} (faqkb extract --explain shows them)")
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     if strict and report.warnings:
@@ -154,7 +158,11 @@ def _marked(snippet: str, highlights: tuple[tuple[int, int], ...]) -> str:
               help="The knowledge-base folder read when no PATHS are given (default: the "
                    "bundled kb/). Env: FAQKB_KB_DIR.")
 @click.option("--kind", type=click.Choice(["qa", "claim"]), help="Only Q&A pairs, or claims.")
-def extract(paths: tuple[str, ...], kb_dir: str | None, kind: str | None) -> None:
+@click.option("--explain", is_flag=True,
+              help="Instead of the entries, say for each block of each document what it "
+                   "became (a pair's question or answer, a claim) or why it was dropped.")
+def extract(paths: tuple[str, ...], kb_dir: str | None, kind: str | None,
+            explain: bool) -> None:
     """Print the entries of documents as JSON Lines (default: every document of the
     knowledge base).
 
@@ -173,6 +181,9 @@ def extract(paths: tuple[str, ...], kb_dir: str | None, kind: str | None) -> Non
                 except DocumentError as exc:
                     click.echo(f"warning: {exc}", err=True)
                     failed += named
+                    continue
+                if explain:
+                    click.echo("\n".join(explanation_lines(document)))
                     continue
                 for entry in extract_entries(document):
                     if kind is None or entry.kind == kind:

@@ -299,7 +299,9 @@ class BuildReport:
 
     ``mode`` is ``"full"`` (every document indexed afresh), ``"update"`` (only the
     ``reindexed`` documents that were added or changed, and those removed) or
-    ``"none"`` (the index was up to date).
+    ``"none"`` (the index was up to date). ``chrome`` names each document that had
+    page chrome left out (menus, footers, "Was this helpful?" boxes), with how many
+    pieces: ``faqkb extract --explain`` shows them.
     """
 
     documents: int
@@ -311,6 +313,7 @@ class BuildReport:
     seconds: float = 0.0
     mode: str = "full"
     reindexed: int = 0
+    chrome: tuple[tuple[str, int], ...] = ()
 
     @property
     def entries(self) -> int:

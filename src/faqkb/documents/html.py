@@ -82,7 +82,9 @@ def layout_html(markup: str, encoding: str = "utf-8") -> Layout:
         if not tag.decomposed:
             tag.decompose()
     root = _content_root(soup)
-    dropped = _drop_chrome(root, whole_page=root.name in {"body", "[document]"})
+    whole_page = root.name in {"body", "[document]"}
+    dropped = [] if whole_page else _around(soup, root)
+    dropped += _drop_chrome(root, whole_page)
     writer = TextWriter()
     writer.write(root)
     place_faq_items(writer, items)
@@ -102,6 +104,16 @@ def _content_root(soup: BeautifulSoup) -> Tag:
                 len(fold(candidate.get_text(" "))) >= _MIN_ROOT_SHARE * total:
             return candidate
     return body
+
+
+def _around(soup: BeautifulSoup, root: Tag) -> list[Dropped]:
+    """What the page shows around its main content, which is left out."""
+    body = soup.body or soup
+    root.extract()  # the rest of the page is what remains
+    around = fold(body.get_text(" "))
+    where = "role=\"main\"" if root.name != "main" and root.get("role") == "main" \
+        else f"<{root.name}>"
+    return [Dropped(f"around the main content ({where})", around)] if around else []
 
 
 def _drop_chrome(root: Tag, whole_page: bool) -> list[Dropped]:

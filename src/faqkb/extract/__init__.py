@@ -52,6 +52,12 @@ class Extraction:
     claims: Mapping[int, tuple[Entry, ...]]
     entries: tuple[Entry, ...]
 
+    @property
+    def chrome_dropped(self) -> int:
+        """How many pieces of page chrome were left out: page elements the reader
+        dropped and blocks dropped here."""
+        return len(self.document.dropped) + len(self.chrome)
+
 
 def extract_entries(document: Document) -> list[Entry]:
     """Every Q&A pair and claim of ``document``, pairs first, each in document order."""

@@ -142,3 +142,27 @@ def _join(sentences: list[Sentence]) -> str:
 
 def _substantial(text: str) -> bool:
     return len(text) >= MIN_CLAIM_CHARS and len(_WORDS.findall(text)) >= MIN_CLAIM_WORDS
+
+
+def why_no_claim(document_text: str, block: Block) -> str:
+    """Why ``block`` makes no claim of its own ("rhetoric", "too short", ...)."""
+    if block.kind in {"title", "heading", "question"}:
+        return "a heading: it names its section"
+    if block.kind == "header_row":
+        return "a table's header: it is the context of the rows below it"
+    if block.kind == "code":
+        return "code: searchable as part of the answer it is in"
+    if block.kind == "nav":
+        return "navigation"
+    if block.kind == "row":
+        return "a table row of a single cell"
+    sentences = split_sentences(document_text, block.start, block.end)
+    if not sentences:
+        return "no text"
+    if all(is_rhetoric(s.text) for s in sentences):
+        return "rhetoric: no fact or advice"
+    if all(is_rhetoric(s.text) or is_lead_in(s.text) for s in sentences):
+        return "a lead-in to what follows"
+    if block.text.endswith("?"):
+        return "a question without an answer of its own"
+    return f"too short to stand alone (a claim has {MIN_CLAIM_WORDS} words or more)"

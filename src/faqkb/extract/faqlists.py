@@ -54,13 +54,24 @@ _ANSWER_LABEL = re.compile(r"(?:A|Ans|Answer|ANSWER)\s*\d{0,3}\s*[:：]\s*(?=\S)
 def asked_blocks(blocks: Sequence[Block], faq: bool = False) -> set[int]:
     """Indices of the blocks that ask the document's questions; ``faq`` says that the
     document presents itself as a FAQ (its title or its name says so)."""
-    declared = {i for i, block in enumerate(blocks) if block.kind == "question"}
+    return set(question_reasons(blocks, faq))
+
+
+def question_reasons(blocks: Sequence[Block], faq: bool = False) -> dict[int, str]:
+    """The blocks that ask the document's questions, by index, each with why."""
+    declared = {i: "marked as a question by the document" for i, block in enumerate(blocks)
+                if block.kind == "question"}
     if declared:
         return declared
-    asked = {i for i, block in enumerate(blocks) if is_question_block(block)}
-    asked |= _lone_item_questions(blocks) | _labelled_answers(blocks)
-    asked -= _asked_in_answers(blocks, asked)
-    return asked | _statements(blocks, asked, faq)
+    reasons = {i: "asks a question" for i, block in enumerate(blocks)
+               if is_question_block(block)}
+    reasons.update(dict.fromkeys(_lone_item_questions(blocks), "a bulleted question"))
+    reasons.update(dict.fromkeys(_labelled_answers(blocks), 'its answer opens with "Answer:"'))
+    for i in _asked_in_answers(blocks, set(reasons)):
+        del reasons[i]
+    for i, why in _statements(blocks, set(reasons), faq).items():
+        reasons.setdefault(i, why)
+    return reasons
 
 
 def contents_copies(blocks: Sequence[Block], faq: bool = False) -> set[int]:
@@ -170,9 +181,9 @@ def _lists(blocks: Sequence[Block]) -> list[list[int]]:
     return groups
 
 
-def _statements(blocks: Sequence[Block], asked: set[int], faq: bool) -> set[int]:
+def _statements(blocks: Sequence[Block], asked: set[int], faq: bool) -> dict[int, str]:
     """Headings that stand in a question's place in the FAQ list they are part of."""
-    statements: set[int] = set()
+    statements: dict[int, str] = {}
     for run, presented in _entry_lists(blocks, faq):
         # Only headings over text of their own can be entries; a topic over questions
         # is not one, nor does it count among them.
@@ -183,10 +194,12 @@ def _statements(blocks: Sequence[Block], asked: set[int], faq: bool) -> set[int]
         if presented and questions >= MIN_PRESENTED_SHARE * len(run):
             # A FAQ says what its entries are: every heading of the list is one, whatever
             # its form ("Registration", "Deleting a broken build", "Rclone gives an error").
-            statements.update(run)
+            statements.update(dict.fromkeys(
+                run, f"an entry of a FAQ list ({questions} of its {len(run)} entries ask)"))
         elif questions >= MIN_QUESTION_SHARE * len(run):
-            statements.update(i for i in run
-                              if _is_statement(blocks[i].text, blocks[i].numbered))
+            statements.update(dict.fromkeys(
+                (i for i in run if _is_statement(blocks[i].text, blocks[i].numbered)),
+                f"a statement among questions ({questions} of {len(run)} entries ask)"))
     return statements
 
 

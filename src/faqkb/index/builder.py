@@ -37,7 +37,7 @@ from typing import Any
 
 from faqkb.documents import FileState, discover, read_document, scan
 from faqkb.errors import DocumentError
-from faqkb.extract import extract_entries
+from faqkb.extract import analyse
 from faqkb.index import recorded, storage
 from faqkb.index.recorded import DocumentWriter
 from faqkb.index.storage import FileRecord, Manifest
@@ -234,9 +234,11 @@ def _entries(kb_dir: Path, names: Sequence[str], records: dict[str, FileRecord],
             records[name] = FileRecord(name, 0, 0, "", warning=str(exc))
         else:
             kept.add(document)
-            entries = extract_entries(document)
+            extraction = analyse(document)
+            entries = extraction.entries
             qa = sum(1 for e in entries if e.kind == "qa")
-            records[name] = FileRecord(name, 0, 0, document.fingerprint, qa, len(entries) - qa)
+            records[name] = FileRecord(name, 0, 0, document.fingerprint, qa, len(entries) - qa,
+                                       chrome=extraction.chrome_dropped)
             yield from entries
         if _counter is not None:
             with _counter.get_lock():
@@ -249,7 +251,7 @@ def _final(record: FileRecord, state: FileState, root: Path) -> FileRecord:
     """``record`` with the size and mtime the scan saw (the freshness check's key)."""
     return FileRecord(state.name, state.size, state.mtime_ns,
                       record.sha256 or storage.file_hash(root / state.name), record.qa_pairs,
-                      record.claims, record.warning)
+                      record.claims, record.warning, record.chrome)
 
 
 def _workers(states: list[FileState], jobs: int) -> int:

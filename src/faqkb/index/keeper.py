@@ -253,4 +253,5 @@ def _report(manifest: storage.Manifest, index_dir: Path, mode: str, reindexed: i
         seconds=time.perf_counter() - started,
         mode=mode,
         reindexed=reindexed,
+        chrome=manifest.chrome,
     )

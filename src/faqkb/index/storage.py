@@ -61,6 +61,7 @@ class FileRecord:
     qa_pairs: int = 0
     claims: int = 0
     warning: str = ""  # why the file could not be indexed ("" when it was)
+    chrome: int = 0  # blocks and page elements left out as page chrome
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,12 +100,17 @@ class Manifest:
         """Every file passed over or not indexed, with the reason."""
         return self.notes + tuple(f.warning for f in self.files if f.warning)
 
+    @property
+    def chrome(self) -> tuple[tuple[str, int], ...]:
+        """Each document that had page chrome left out, and how many pieces."""
+        return tuple((f.name, f.chrome) for f in self.files if f.chrome)
+
     def to_json(self) -> str:
         """The manifest as JSON text."""
         return json.dumps({
             "format": FORMAT, "code": self.code, "notes": self.notes,
-            "files": [[f.name, f.size, f.mtime_ns, f.sha256, f.qa_pairs, f.claims, f.warning]
-                      for f in self.files],
+            "files": [[f.name, f.size, f.mtime_ns, f.sha256, f.qa_pairs, f.claims, f.warning,
+                       f.chrome] for f in self.files],
             "index_files": self.index_files,
         }, indent=0)
 
@@ -115,8 +121,9 @@ class Manifest:
         if data.get("format") != FORMAT:
             raise ValueError("manifest of another format")
         return cls(
-            files=tuple(FileRecord(str(n), int(s), int(m), str(h), int(q), int(c), str(w))
-                        for n, s, m, h, q, c, w in data["files"]),
+            files=tuple(FileRecord(str(n), int(s), int(m), str(h), int(q), int(c), str(w),
+                                   int(chrome[0]) if chrome else 0)
+                        for n, s, m, h, q, c, w, *chrome in data["files"]),
             code=str(data["code"]),
             notes=tuple(str(note) for note in data["notes"]),
             index_files=tuple((str(n), int(size), str(digest))
