@@ -19,16 +19,19 @@ class Vocabulary:
     """The words of an index as written, each with the number of entries using it.
 
     Built with the index and saved beside it (one ``word<TAB>count`` line each);
-    looked up by length for corrections (rapidfuzz's C scorer compares tens of
-    thousands of words in a millisecond), in sorted order for completions.
+    looked up for corrections among the words of about the same length that start
+    alike, or (a slip of the first letter) end alike, compared by rapidfuzz's C scorer;
+    in sorted order for completions.
     """
 
     def __init__(self, counts: Mapping[str, int]) -> None:
         self.counts = dict(counts)
         self._sorted = sorted(self.counts)
-        self._by_length: dict[int, list[str]] = {}
+        self._by_start: dict[tuple[int, str], list[str]] = {}
+        self._by_end: dict[tuple[int, str], list[str]] = {}
         for word in self._sorted:
-            self._by_length.setdefault(len(word), []).append(word)
+            self._by_start.setdefault((len(word), word[:1]), []).append(word)
+            self._by_end.setdefault((len(word), word[-2:]), []).append(word)
 
     @classmethod
     def from_texts(cls, texts: Iterable[Iterable[str]]) -> Vocabulary:
@@ -74,16 +77,22 @@ class Vocabulary:
         return word in self.counts
 
     def similar(self, word: str, maxdist: int) -> dict[str, int]:
-        """Words within ``maxdist`` edits of ``word``, with their counts."""
+        """Words within ``maxdist`` edits of ``word`` that start with its first letter,
+        or, when none does, that end with its last two (with their counts)."""
         found: dict[str, int] = {}
         if not word or maxdist < 1:
             return found
-        for length in range(max(1, len(word) - maxdist), len(word) + maxdist + 1):
-            words = self._by_length.get(length)
-            if words:
-                for candidate, _, _ in process.extract(
-                        word, words, scorer=OSA.distance, score_cutoff=maxdist, limit=None):
-                    found[candidate] = self.counts[candidate]
+        lengths = range(max(1, len(word) - maxdist), len(word) + maxdist + 1)
+        for buckets, key in ((self._by_start, word[:1]), (self._by_end, word[-2:])):
+            for length in lengths:
+                words = buckets.get((length, key))
+                if words:
+                    for candidate, _, _ in process.extract(
+                            word, words, scorer=OSA.distance, score_cutoff=maxdist,
+                            limit=None):
+                        found[candidate] = self.counts[candidate]
+            if found:
+                break
         return found
 
     def starting(self, prefix: str, limit: int) -> list[str]:

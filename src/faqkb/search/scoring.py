@@ -174,9 +174,9 @@ class Scorer:
                 summed = np.zeros(size, dtype=np.float32)
                 for f in fields:
                     x = tfs[f] / norms[f]
-                    summed += FIELD_WEIGHTS[f] * lookup.idf(f, terms) * x \
-                        * (BM25_K1 + 1.0) / (x + BM25_K1)
-                np.maximum(best, weight * summed, out=best)
+                    summed += (weight * FIELD_WEIGHTS[f] * lookup.idf(f, terms)
+                               * (BM25_K1 + 1.0)) * (x / (x + BM25_K1))
+                np.maximum(best, summed, out=best)
                 if concept.form:
                     continue
                 present = (tfs["question"] > 0) | (tfs["body"] > 0)
@@ -239,15 +239,10 @@ class _Lookup:
     def at(self, field: str, terms: Wording, docs: npt.NDArray[np.int64]) -> FloatArray:
         """The frequency of ``terms`` in ``field`` of each of ``docs`` (sorted)."""
         held, counts = self.postings(field, terms)
-        result = np.zeros(len(docs), dtype=np.float32)
         if not len(held) or not len(docs):
-            return result
-        positions = np.searchsorted(held, docs)
-        inside = positions < len(held)
-        found = np.zeros(len(docs), dtype=bool)
-        found[inside] = held[positions[inside]] == docs[inside]
-        result[found] = counts[positions[found]]
-        return result
+            return np.zeros(len(docs), dtype=np.float32)
+        positions = np.minimum(np.searchsorted(held, docs), len(held) - 1)
+        return np.where(held[positions] == docs, counts[positions], np.float32(0.0))
 
     def _all_of(self, field: str, terms: Wording) -> tuple[IntArray, FloatArray]:
         docs, tfs = self._source.postings(field, terms[0])
