@@ -332,10 +332,7 @@ class KnowledgeBase:
 
 def _scorer(opened: Opened) -> Scorer:
     """The scorer of a generation, made on its first search."""
-    scorer = opened.derived.get("scorer")
-    if scorer is None:
-        scorer = opened.derived.setdefault("scorer", Scorer(opened.postings))
-    return scorer  # type: ignore[no-any-return]
+    return opened.once("scorer", lambda o: Scorer(o.postings))
 
 
 def _is_text(value: str) -> bool:

@@ -34,9 +34,9 @@ from whoosh.index import EmptyIndexError
 from faqkb.index import storage
 from faqkb.index.postings import Postings, PostingsError, open_postings
 from faqkb.index.recorded import RecordedDocuments
-from faqkb.index.schema import TermStats, open_index, open_searcher
+from faqkb.index.schema import open_index, open_searcher
 from faqkb.index.vocabulary import Vocabulary
-from faqkb.index.writing import open_term_counts, open_vocabulary
+from faqkb.index.writing import open_vocabulary
 from faqkb.models import SearchResults
 
 _T = TypeVar("_T")
@@ -100,7 +100,6 @@ class Opened:
     # What later stages derive from the generation once (the search's scorer).
     derived: dict[str, Any] = field(default_factory=dict)
     _local: threading.local = field(default_factory=threading.local)
-    frequencies: dict[str, int] = field(default_factory=dict)
     _searchers: list[Any] = field(default_factory=list)
     _guard: threading.Lock = field(default_factory=threading.Lock)
     _users: int = 0
@@ -129,10 +128,6 @@ class Opened:
             if key not in self.derived:
                 self.derived[key] = make(self)
             return cast(_T, self.derived[key])
-
-    def stats(self) -> TermStats:
-        """Term frequencies and the number of entries, for ranking."""
-        return TermStats(self.frequencies, self.manifest.entries)
 
     def enter(self) -> None:
         """A search starts using the generation."""
@@ -201,4 +196,4 @@ def open_generation(generation: Path) -> Opened:
         index.close()
         raise DamagedIndex(f"it holds {found} entries where {manifest.entries} were written")
     return Opened(generation, index, open_vocabulary(generation), manifest, postings,
-                  RecordedDocuments(generation), frequencies=open_term_counts(generation))
+                  RecordedDocuments(generation))

@@ -55,23 +55,6 @@ def make_schema() -> Schema:
     )
 
 
-class TermStats:
-    """How many entries of an index contain each term (in any text field), and how many
-    entries there are: what rarity (IDF) is computed from.
-
-    The counts are saved with each generation (:data:`TERMS_FILE`), so a search asks
-    Whoosh for none of them.
-    """
-
-    def __init__(self, counts: dict[str, int], total: int) -> None:
-        self._counts = counts
-        self.total = total
-
-    def frequency(self, term: str) -> int:
-        """Entries containing ``term``."""
-        return self._counts.get(term, 0)
-
-
 def entry_words(entry: Entry) -> set[str]:
     """The words (as written) of an entry's questions and text, for the vocabulary."""
     return set(spoken_words(" ".join((*entry.questions, entry.text))))

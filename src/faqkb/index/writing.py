@@ -3,7 +3,7 @@
 The writers (:class:`SegmentBuilder` and :func:`commit_segments`, :func:`update_index`)
 also keep, beside the index, the vocabulary of the words as written
 (:class:`~faqkb.index.vocabulary.Vocabulary`, for spelling correction) and how many
-entries hold each term (:class:`~faqkb.index.schema.TermStats`).
+entries hold each term.
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ def segment_count(directory: Path) -> int:
 
 class Counts:
     """How many entries use each word (as written: the spelling vocabulary) and each
-    term (the frequencies of :class:`TermStats`), saved beside an index generation."""
+    term, saved beside an index generation."""
 
     def __init__(self, words: dict[str, int] | None = None,
                  terms: dict[str, int] | None = None) -> None:

@@ -67,7 +67,7 @@ class Scores:
 class Statistics:
     """How many counted entries hold each term (in any text field), and how many
     entries are counted: what rarity (IDF) is computed from. A drop-in for
-    :class:`~faqkb.index.schema.TermStats`, read from the postings."""
+    :class:`~faqkb.search.plan.TermStats`, read from the postings."""
 
     MAX_REMEMBERED = 200_000
 
