@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from faqkb import KnowledgeBase
+from faqkb.errors import KnowledgeBaseError
 
 
 def soup(client: FlaskClient, url: str) -> BeautifulSoup:
@@ -95,3 +96,15 @@ def test_a_document_with_many_questions_lists_the_first_beside_it(
     more = page.select_one("aside.document-questions p a[href^='/questions']")
     assert more is not None and more["href"] == "/questions?source=big.txt"
     assert more.get_text() == "All 150 questions of this document"
+
+
+def test_a_document_removed_while_its_page_is_asked_for_is_a_404(
+        client: FlaskClient, kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert client.get("/").status_code == 200  # the pages know the document
+    monkeypatch.setattr(kb, "sources", lambda: ["hamstrings.txt"])
+
+    def removed(name: str) -> None:
+        raise KnowledgeBaseError(f"no document named {name!r} in the knowledge base")
+
+    monkeypatch.setattr(kb, "document", removed)
+    assert client.get("/sources/clinic-faq.txt").status_code == 404

@@ -18,7 +18,15 @@ generated corpus's queries), with a typo now and then. Phases:
 
 1. ``steady``: the index as it is;
 2. ``rebuilding``: the same, while another process runs
-   ``faqkb build --force --kb KB --index-dir INDEX`` over and over.
+   ``faqkb build --force --kb KB --index-dir INDEX`` over and over;
+3. ``attacked``: the same as ``steady``, with ``--attackers`` more connections (4) sending
+   what issue 11 found costly or odd: ``source=`` filters by a prefix that matches many
+   documents, a document's page and JSON, and unusable ``Host`` headers (see
+   ``attacks.py``). An attacker's request fails on a 5xx or no answer; the clients'
+   figures show what the attack costs them beside ``steady``'s.
+
+``--documents N`` serves a kb of N small generated documents (``d000.txt``...) instead,
+as the attack of issue 11 did with 712: there a prefix filter matches them all.
 
 With ``--insights`` the server records insights (``faqkb serve --insights``), and each phase
 also checks that every search and opened passage it was answered is in the database.
@@ -50,6 +58,7 @@ from urllib.parse import quote, urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from attacks import EXPECTED, attack_kb, attack_request, attack_target  # noqa: E402
 from corpus import generate, write  # noqa: E402
 from insights_events import check_written, expected_event, written  # noqa: E402
 from serving import BUNDLED_KB, ROOT, Latencies, Server, served  # noqa: E402
@@ -194,8 +203,22 @@ def rebuild_forever(kb_dir: Path, index_dir: Path, stop: threading.Event,
                             f"exit {result.returncode}")
 
 
+def attacker(server: Server, victim: str, seed: int, stop: threading.Event,
+             tally: Tally) -> None:
+    """Send attacking requests, one connection each, until ``stop``."""
+    rng = Random(seed)
+    while not stop.is_set():
+        target, host = attack_target(rng, victim)
+        answer = attack_request(server.host, server.port, target, host)
+        if answer.status in EXPECTED or (answer.status == 308 and host is None):
+            tally.ok(f"attack {answer.status}", answer.seconds, target)
+        else:
+            tally.failed(f"HTTP {answer.status}" if answer.status else "no answer",
+                         f"{target} Host={host!a}")
+
+
 def run_phase(name: str, server: Server, work: Workload, args: argparse.Namespace,
-              index_dir: Path, rebuild: bool) -> int:
+              index_dir: Path, rebuild: bool, attacked: bool = False) -> int:
     stop = threading.Event()
     budget, lock = [args.max_requests], threading.Lock()
     tallies = [Tally() for _ in range(args.clients)]
@@ -206,15 +229,19 @@ def run_phase(name: str, server: Server, work: Workload, args: argparse.Namespac
     build_failures: list[str] = []
     rebuilder = threading.Thread(target=rebuild_forever, args=(
         args.kb, index_dir, stop, builds, build_failures))
+    attack_tally = Tally()
+    attackers = [threading.Thread(target=attacker, args=(
+        server, work.passages[0][0], args.seed * 7000 + i, stop, attack_tally))
+        for i in range(args.attackers if attacked else 0)]
     events_before = written(index_dir)
     started = time.perf_counter()
     if rebuild:
         rebuilder.start()
-    for thread in threads:
+    for thread in [*threads, *attackers]:
         thread.start()
     stop.wait(args.seconds)
     stop.set()
-    for thread in threads:
+    for thread in [*threads, *attackers]:
         thread.join()
     elapsed = time.perf_counter() - started
     if rebuild:
@@ -223,8 +250,12 @@ def run_phase(name: str, server: Server, work: Workload, args: argparse.Namespac
     for tally in tallies:
         total.merge(tally)
     report(name, args.clients, elapsed, total, builds if rebuild else None, build_failures)
+    if attackers:
+        report(f"{name}, the {len(attackers)} attackers", len(attackers), elapsed,
+               attack_tally, None, [])
     missing = check_written(index_dir, events_before, total.events) if args.insights else 0
-    return sum(total.failures.values()) + len(build_failures) + missing
+    return (sum(total.failures.values()) + sum(attack_tally.failures.values())
+            + len(build_failures) + missing)
 
 
 def report(name: str, clients: int, elapsed: float, total: Tally, builds: list[float] | None,
@@ -261,7 +292,12 @@ def main() -> int:
                         help="most requests per phase")
     parser.add_argument("--threads", type=int, default=4, help="the server's threads")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
-    parser.add_argument("--phase", choices=["steady", "rebuilding", "both"], default="both")
+    parser.add_argument("--documents", type=int, default=0,
+                        help="serve a kb of this many small generated documents instead")
+    parser.add_argument("--attackers", type=int, default=4,
+                        help="attacking connections of the attacked phase")
+    parser.add_argument("--phase", choices=["steady", "rebuilding", "attacked", "both", "all"],
+                        default="all", help="both: steady and rebuilding; all: every phase")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--insights", action="store_true",
                         help="serve with insights on, and check every event was written")
@@ -274,15 +310,19 @@ def main() -> int:
             args.kb = Path(scratch) / "kb"
             write(corpus, args.kb)
             generated = corpus.queries
+        elif args.documents:
+            args.kb = attack_kb(Path(scratch), None, args.documents, args.seed).folder
         index_dir = Path(scratch) / "index"
         work = workload(args.kb, index_dir, generated)
         print(f"load on {args.kb}: {len(work.queries):,} queries, "
               f"{len(work.passages):,} passages, server threads {args.threads}")
         with served(args.kb, index_dir, threads=args.threads,
                     env={"FAQKB_INSIGHTS": "1"} if args.insights else None) as server:
-            if args.phase in {"steady", "both"}:
+            if args.phase in {"steady", "both", "all"}:
                 failures += run_phase("steady", server, work, args, index_dir, False)
-            if args.phase in {"rebuilding", "both"}:
+            if args.phase in {"attacked", "all"}:
+                failures += run_phase("attacked", server, work, args, index_dir, False, True)
+            if args.phase in {"rebuilding", "both", "all"}:
                 failures += run_phase("rebuilding", server, work, args, index_dir, True)
     return 1 if failures else 0
 

@@ -162,16 +162,18 @@ class ResultsPage:
         pages = max(1, math.ceil(results.total / wanted.per_page)) if results.total_exact \
             else None
         # Each kind's count is what its link finds: a claim inside a pair's answer is
-        # not listed again among all results, but it is among claims.
+        # not listed again among all results, but it is among claims. The search for
+        # pairs also finds the related questions.
+        asked = run(wanted.per_page + RELATED_QUESTIONS, kind="qa", source=wanted.source)
         by_kind: dict[str | None, SearchResults] = {
-            kind: results if kind == wanted.kind else run(1, kind=kind, source=wanted.source)
+            kind: results if kind == wanted.kind else asked if kind == "qa"
+            else run(1, kind=kind, source=wanted.source)
             for kind in (None, *KINDS)}
         by_source = results if wanted.source is None else run(1, kind=wanted.kind, source=None)
         best = best_answer(results) if wanted.page == 1 else None
         shown = {hit.id for hit in results.hits}
         related: tuple[Entry, ...] = ()
         if results.hits and not results.no_close_match:
-            asked = run(wanted.per_page + RELATED_QUESTIONS, kind="qa", source=wanted.source)
             related = tuple(h.entry for h in asked.hits if h.id not in shown
                             )[:RELATED_QUESTIONS]
         ranked = sorted(by_source.source_counts.items(), key=lambda item: (-item[1], item[0]))

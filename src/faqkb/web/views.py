@@ -38,6 +38,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from faqkb.errors import KnowledgeBaseError
 from faqkb.kb import KnowledgeBase
 from faqkb.models import Entry, Hit
 from faqkb.web import insights
@@ -340,7 +341,13 @@ def source(name: str, fmt: str) -> ResponseReturnValue:
         name, fmt = f"{name}.json", "html"
     if name not in known.by_name:
         abort(404, f"There is no document called “{_shorten(name)}” in this knowledge base.")
-    view = source_view(knowledge_base(), name)
+    try:
+        view = source_view(knowledge_base(), name)
+    except KnowledgeBaseError:
+        if name in knowledge_base().sources():
+            raise
+        # Removed by a build since this request began: gone, as it would be a moment later.
+        abort(404, f"There is no document called “{_shorten(name)}” in this knowledge base.")
     if fmt == "json":
         return json_response({
             "name": view.document.name, "title": view.document.title,
