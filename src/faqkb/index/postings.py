@@ -368,31 +368,3 @@ def open_postings(directory: Path, reader: Any) -> Postings:
         if segment.has_deletions():
             deleted.extend(offset + d for d in segment.deleted_docs())
     return Postings(segments, deleted, reader.doc_count_all())
-
-
-def generation_df(postings: Postings) -> list[IntArray]:
-    """For each segment, the generation-wide document frequency of each of its terms
-    (by rank): what its own file counts plus what the other segments count.
-
-    A document an update deleted still counts until the next full build, as in Whoosh's
-    own statistics.
-    """
-    segments = [segment for segment, _ in postings.segments]
-    result = [segment.df.astype(np.int32) for segment in segments]
-    if len(segments) < 2:
-        return result
-    largest = max(range(len(segments)), key=lambda i: len(segments[i].terms))
-    for i, small in enumerate(segments):
-        if i == largest:
-            continue
-        for rank in range(len(small.terms)):
-            term = small.terms[rank]
-            for j, other in enumerate(segments):
-                if j == i:
-                    continue
-                found = other.term_rank(term)
-                if found is not None:
-                    result[i][rank] += other.df[found]
-                    if j == largest:
-                        result[j][found] += small.df[rank]
-    return result

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import os
+import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -27,11 +28,22 @@ class Vocabulary:
     def __init__(self, counts: Mapping[str, int]) -> None:
         self.counts = dict(counts)
         self._sorted = sorted(self.counts)
-        self._by_start: dict[tuple[int, str], list[str]] = {}
-        self._by_end: dict[tuple[int, str], list[str]] = {}
-        for word in self._sorted:
-            self._by_start.setdefault((len(word), word[:1]), []).append(word)
-            self._by_end.setdefault((len(word), word[-2:]), []).append(word)
+        self._buckets: tuple[dict[tuple[int, str], list[str]], ...] | None = None
+        self._guard = threading.Lock()
+
+    def _lookup(self) -> tuple[dict[tuple[int, str], list[str]], ...]:
+        """The words by length and first letter, and by length and last two letters
+        (sorted out on the first correction: most searches need none)."""
+        if self._buckets is None:
+            with self._guard:
+                if self._buckets is None:
+                    by_start: dict[tuple[int, str], list[str]] = {}
+                    by_end: dict[tuple[int, str], list[str]] = {}
+                    for word in self._sorted:
+                        by_start.setdefault((len(word), word[:1]), []).append(word)
+                        by_end.setdefault((len(word), word[-2:]), []).append(word)
+                    self._buckets = (by_start, by_end)
+        return self._buckets
 
     @classmethod
     def from_texts(cls, texts: Iterable[Iterable[str]]) -> Vocabulary:
@@ -83,7 +95,8 @@ class Vocabulary:
         if not word or maxdist < 1:
             return found
         lengths = range(max(1, len(word) - maxdist), len(word) + maxdist + 1)
-        for buckets, key in ((self._by_start, word[:1]), (self._by_end, word[-2:])):
+        by_start, by_end = self._lookup()
+        for buckets, key in ((by_start, word[:1]), (by_end, word[-2:])):
             for length in lengths:
                 words = buckets.get((length, key))
                 if words:

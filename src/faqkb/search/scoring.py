@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from faqkb.index.analysis import STOP_WORDS
-from faqkb.index.postings import FIELDS, Postings, generation_df
+from faqkb.index.postings import FIELDS, Postings
 from faqkb.models import KINDS
 from faqkb.search.plan import Concept
 
@@ -121,22 +121,26 @@ class Scorer:
         return self._question_mass
 
     def _compute_question_mass(self) -> FloatArray:
+        # Each segment's rarities are its own (a full build writes segments of like
+        # documents, an update a small one): close enough to weigh a question's words,
+        # and free of looking every term up in every other segment.
         postings = self.postings
-        total = max(1, postings.doc_count)
         mass = np.zeros(postings.doc_count, dtype=np.float64)
-        for (segment, offset), df in zip(postings.segments, generation_df(postings),
-                                         strict=True):
+        for segment, offset in postings.segments:
             field = segment.fields["question"]
             if not len(field.docs):
                 continue
-            idf = np.log1p((total - df + 0.5) / (df + 0.5))
+            end = offset + segment.doc_count
+            total = max(1, segment.doc_count)
+            df = segment.df.astype(np.float64)
+            idf = np.log1p(np.maximum(0.0, total - df + 0.5) / (df + 0.5))
             for word in STOP_WORDS:  # words of asking are not what a question is about
                 rank = segment.term_rank(word)
                 if rank is not None:
                     idf[rank] = 0.0
             per_posting = np.repeat(idf, np.diff(field.starts))
-            mass[offset:offset + segment.doc_count] += np.bincount(
-                field.docs, weights=per_posting, minlength=segment.doc_count)
+            mass[offset:end] += np.bincount(field.docs, weights=per_posting,
+                                            minlength=segment.doc_count)
         return mass.astype(np.float32)
 
     def score(self, concepts: Sequence[Concept], rarity: dict[str, float],

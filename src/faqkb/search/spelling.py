@@ -20,8 +20,11 @@ real word.
 
 from __future__ import annotations
 
+import gzip
+import json
 import threading
 from collections.abc import Mapping
+from importlib import resources
 
 from rapidfuzz.distance import OSA
 
@@ -39,10 +42,17 @@ def is_english_word(word: str) -> bool:
     if _ENGLISH is None:
         with _ENGLISH_GUARD:
             if _ENGLISH is None:
-                from spellchecker import SpellChecker  # 0.15 s: only when a word is unknown
-
-                _ENGLISH = frozenset(SpellChecker(language="en").word_frequency.keys())
+                _ENGLISH = _english_words()
     return word.lower() in _ENGLISH
+
+
+def _english_words() -> frozenset[str]:
+    """pyspellchecker's English word list (its package data: a JSON map of words to
+    counts), read on first use: 0.1 s, only when a query word is unknown."""
+    source = resources.files("spellchecker").joinpath("resources", "en.json.gz")
+    with source.open("rb") as packed:
+        words: dict[str, int] = json.loads(gzip.decompress(packed.read()))
+    return frozenset(words)
 
 
 def allowed_distance(word: str) -> int:
