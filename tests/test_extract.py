@@ -163,18 +163,25 @@ def test_bullets_are_claims_with_their_label() -> None:
     assert any(c.startswith("Herniated Disc: The repetitive impact of running") for c in claims)
 
 
-def test_table_rows_are_claims_with_their_cells_apart() -> None:
+TABLE = ("Muscle strain — Strengthening exercises\nDisc degeneration — Physical therapy\n"
+         "Spondylolisthesis — Medications\nHerniated disc — Injections\n"
+         "Spinal stenosis — Surgery")
+
+
+def test_a_table_is_one_claim_with_its_rows_as_lines_and_cells_apart() -> None:
+    assert TABLE in claim_texts("003_20d2918933093171.txt")
+
+
+def test_a_short_table_row_is_not_a_claim_of_its_own() -> None:
     claims = claim_texts("003_20d2918933093171.txt")
-    assert "Muscle strain — Strengthening exercises" in claims
-    assert "Disc degeneration — Physical therapy" in claims
+    assert "Spinal stenosis — Surgery" not in claims
     assert not any(c.startswith("Causes of Back Pain") for c in claims)  # the header row
 
 
-def test_table_rows_carry_their_header_as_context() -> None:
-    row = next(e for e in entries("003_20d2918933093171.txt")
-               if e.text == "Spinal stenosis — Surgery")
-    assert row.context == "Causes of Back Pain — Treatment Options"
-    assert row.heading == "Running and Back Pain"
+def test_a_table_carries_its_header_as_context() -> None:
+    table = next(e for e in entries("003_20d2918933093171.txt") if e.text == TABLE)
+    assert table.context == "Causes of Back Pain — Treatment Options"
+    assert table.heading == "Running and Back Pain"
 
 
 def test_run_together_sentences_are_split() -> None:

@@ -210,6 +210,50 @@ EXPECTED_PAIRS = {
         ("How long can you store my furniture?", "As long as you need"),
         ("Is my furniture insured during the move?", "Yes, up to the value"),
     ],
+    # Markdown: question headings answered "A: ..." with no "Q:", and entries answered
+    # "**Answer:** ...", one titled by a topic.
+    "answer-labels.md": [
+        ("When do we prune the apple trees?", "In late winter"),
+        ("Can I bring my own ladder?", "Yes, if it is a tripod ladder"),
+        ("Picking fruit that has fallen", "Windfalls go to the juice press"),
+        ("Who decides what to plant?", "The members, by vote"),
+    ],
+    # Plain text: questions, and a statement, each answered "A: ..." with no "Q:".
+    "answer-labels.txt": [
+        ("How often are the hives inspected?", "Every nine days"),
+        ("Do I need my own suit?", "No. The group lends suits"),
+        ("The bees were angry on my first visit.", "Bees are calmer"),
+    ],
+    # HTML whose FAQPage data differs from the page: a question reworded there, one left
+    # out of it; a sales question outside the FAQ.
+    "faqpage-differs.html": [
+        ("Do I need to book ahead?", "Only at weekends"),
+        ("What is the longest rental?", "From one hour to two weeks"),
+        ("Can children ride?", "Yes, we have bikes for children"),
+        ("Are helmets included?", "Yes, a helmet comes with every bike"),
+    ],
+    # Plain text: a "Q:" whose question holds the command run and the error it printed.
+    "question-with-code.txt": [
+        ("When I run the importer like this: importer --all photos/ it stops with the "
+         "message below. Why? importer: photos/raw: not a directory",
+         "The --all option expects a folder of folders"),
+        ("Can I import from a memory card directly?", "Yes. Give the card's mount point"),
+        ("The importer is slow on a network drive. What can I do?",
+         "Copy the photos to a local disk first"),
+    ],
+    # Plain text posted to Usenet: a header above the title, "Subject: 1.1." entries.
+    "usenet-posting.txt": [
+        ("What can go in a compost heap?", "Fruit and vegetable peelings"),
+        ("How long does compost take?", "Six months to two years"),
+        ("My heap smells bad.", "It is too wet."),
+    ],
+    # HTML marketing page: a tagline, call buttons, badges, places, price cards, a
+    # testimonial and its attribution, then a FAQ.
+    "marketing-page.html": [
+        ("Do I need to be home?", "No, as long as we can reach"),
+        ("What if it rains?", "We clean in light rain"),
+        ("How do I pay?", "By card or bank transfer"),
+    ],
 }
 
 NOT_IN_ANY_ANSWER = ["¶", "Permalink", "Found a bug", "Back to top", "cookies", "](", "**",
@@ -356,3 +400,38 @@ def test_a_question_asked_in_a_list_item_is_not_a_claim() -> None:
 def test_a_contents_list_of_bulleted_questions_is_not_counted_twice() -> None:
     questions = [p.question for p in pairs("bulleted-questions.txt")]
     assert len(questions) == len(set(questions)) == 4
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_PAIRS))
+def test_no_answer_keeps_its_label(name: str) -> None:
+    assert not [p for p in pairs(name) if re.match(r"(?i)(a|answer)\s*:", p.answer or "")]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_PAIRS))
+def test_no_question_keeps_a_marker_or_a_field_name(name: str) -> None:
+    assert not [p for p in pairs(name) if re.match(r"(?i)(q|question|subject)\s*:|\d+[.)]",
+                                                   p.question or "")]
+
+
+def test_a_usenet_header_is_not_part_of_the_title() -> None:
+    assert read_document(STYLES / "usenet-posting.txt").title == "Gardening: Compost FAQ"
+
+
+def claims(name: str) -> list[str]:
+    return [e.text for e in extract_entries(read_document(STYLES / name)) if e.kind == "claim"]
+
+
+def test_page_furniture_of_a_marketing_page_makes_no_claims() -> None:
+    assert claims("marketing-page.html")[:4] == [
+        "We clean homes and shops within twenty miles of the centre of Bristol.",
+        "£15 — Front and back windows, with frames and sills wiped down.",
+        "£25 — Every window, frame and sill, and the conservatory roof.",
+        "“They turned up on time and our windows have never looked better.”"]
+
+
+def test_a_price_stays_with_what_it_is_the_price_of() -> None:
+    text = read_document(STYLES / "marketing-page.html").text
+    entry = next(e for e in extract_entries(read_document(STYLES / "marketing-page.html"))
+                 if e.text.startswith("£15"))
+    assert text[entry.start : entry.end] == (
+        "£15\n\nFront and back windows, with frames and sills wiped down.")

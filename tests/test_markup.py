@@ -63,7 +63,7 @@ def test_markdown_numbered_heading_loses_its_number(tmp_path: Path) -> None:
 def test_rst_roles_show_their_text_and_sphinx_directives_their_content(tmp_path: Path) -> None:
     document = read(tmp_path, "pond.rst", RST)
     assert document.text == ("Pond notes\n\nDoes a pond need a pump?\n\n"
-                             "Yes, see pond.pump.start and the guide.\n\npump --on\n\n"
+                             "Yes, see start and the guide.\n\npump --on\n\n"
                              "Pumps are cheaper now.")
 
 

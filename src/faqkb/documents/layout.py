@@ -17,6 +17,8 @@ from faqkb.models import Block, Dropped
 # A block marked "Q:" has no heading level of its own: any heading ends its answer.
 MARKED_QUESTION_LEVEL = 7
 _MARKABLE = frozenset({"paragraph", "heading", "item"})
+# A question with a command and its output in it spans a few blocks.
+_MAX_QUESTION_BLOCKS = 6
 _INLINE_ANSWER = re.compile(r"\?\s+(?=(?:A|Ans|Answer)\s*[:.)]\s*\S)")
 
 
@@ -41,33 +43,53 @@ def fold(text: str) -> str:
 def mark_questions(text: str, blocks: list[Block]) -> list[Block]:
     """``blocks`` with each ``Q:``-marked block made a ``question`` block.
 
-    A ``Q:`` marker counts when the block asks a question (ends with "?") or the next
-    block carries an ``A:`` marker; "Q3: revenue grew" alone is not a question. The
-    markers are left out of the blocks' spans and texts.
+    A ``Q:`` marker counts when the block asks a question (ends with "?") or an ``A:``
+    marker follows; "Q3: revenue grew" alone is not a question. What stands between a
+    ``Q:`` and its ``A:`` (a command, the error it printed, the end of the question)
+    is part of the question. The markers are left out of the blocks' spans and texts.
     """
     marked: list[Block] = []
     for block in blocks:
         marked.extend(_split_inline_answer(text, block))
-    for i, block in enumerate(marked):
-        if block.kind not in _MARKABLE:
+    result: list[Block] = []
+    i = 0
+    while i < len(marked):
+        block = marked[i]
+        q = question_marker_length(text[block.start : block.end]) \
+            if block.kind in _MARKABLE else 0
+        answer = _answer_after(text, marked, i) if q else None
+        if not q or (answer is None and not block.text.endswith("?")):
+            result.append(block)
+            i += 1
             continue
-        q = question_marker_length(text[block.start : block.end])
-        if not q:
-            continue
-        following = marked[i + 1] if i + 1 < len(marked) else None
-        a = 0
-        if following is not None and following.kind in _MARKABLE:
-            a = answer_marker_length(text[following.start : following.end])
-        if not a and not block.text.endswith("?"):
-            continue
+        last = marked[answer - 1] if answer is not None else block
         level = block.level if block.kind == "heading" else MARKED_QUESTION_LEVEL
         start = block.start + q
-        marked[i] = replace(block, kind="question", start=start, level=level,
-                            text=fold(text[start : block.end]))
-        if following is not None and a:
-            start = following.start + a
-            marked[i + 1] = replace(following, start=start, text=fold(text[start : following.end]))
-    return marked
+        asked = " ".join(fold(b.text) for b in marked[i + 1 : answer or i + 1])
+        result.append(replace(block, kind="question", start=start, end=last.end, level=level,
+                              text=fold(f"{text[start : block.end]} {asked}")))
+        if answer is None:
+            i += 1
+            continue
+        following = marked[answer]
+        a = answer_marker_length(text[following.start : following.end])
+        start = following.start + a
+        result.append(replace(following, start=start, text=fold(text[start : following.end])))
+        i = answer + 1
+    return result
+
+
+def _answer_after(text: str, blocks: list[Block], index: int) -> int | None:
+    """The index of the ``A:``-marked block answering the ``Q:`` block at ``index``:
+    the next block, or one a few blocks on with no other question or heading between."""
+    for i in range(index + 1, min(len(blocks), index + 1 + _MAX_QUESTION_BLOCKS)):
+        block = blocks[i]
+        source = text[block.start : block.end]
+        if block.kind in _MARKABLE and answer_marker_length(source):
+            return i
+        if block.kind in {"heading", "title"} or question_marker_length(source):
+            return None
+    return None
 
 
 def _split_inline_answer(text: str, block: Block) -> list[Block]:

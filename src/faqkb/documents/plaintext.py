@@ -7,13 +7,15 @@ Plain text carries its structure in lines and blank lines. Two styles are told a
 - *hard-wrapped* text (as in a README): consecutive lines form one paragraph
   until a blank line, a list marker or a change of indentation.
 
-Recognised: bullets (``•``, ``-``, ``*``, ...), numbered items (``1.``, ``2)``,
-``4.12.``), a numbered label and its text on the next line ("1. Gradual
-Progression:" then the advice), short lines standing alone as headings, underlined
-headings (``====`` and ``----`` below the line; a longer line of dashes only
-separates), ``Q:`` and ``A:`` lines, table rows whose cells were glued together when
-the page was copied (:mod:`.gluedtables`), and a breadcrumb line that ends with the
-title ("HomeRunning ...Title").
+The lines and the marks on them are read by :mod:`.plainlines`. Recognised: bullets
+(``•``, ``-``, ``*``, ...), numbered items (``1.``, ``2)``, ``4.12.``, ``Subject:
+1.1.``), the header of a posted article (left out), a numbered label and its text on
+the next line ("1. Gradual Progression:" then the advice), short lines standing alone
+as headings, underlined headings (``====`` and ``----`` below the line, over one or
+two lines; a longer line of dashes only separates), headings before a rule on their
+line (``[MISC] =====``), ``Q:`` and ``A:`` lines, table rows whose cells were glued
+together when the page was copied (:mod:`.gluedtables`), and a breadcrumb line that
+ends with the title ("HomeRunning ...Title").
 
 In hard-wrapped text, indentation means what it means to a reader: a numbered
 heading's depth follows its numbering ("1." above "1.2.") and a numbered question may
@@ -30,23 +32,22 @@ import re
 from dataclasses import dataclass
 
 from faqkb.documents.gluedtables import table_rows
-from faqkb.documents.markers import NUMBER, answer_marker_length, question_marker_length
+from faqkb.documents.markers import NUMBER
+from faqkb.documents.plainlines import (
+    MARKER_LINE,
+    RULE,
+    RULED,
+    Line,
+    chunks,
+    header_lines,
+    is_hard_wrapped,
+    marker,
+    read_lines,
+    underlines,
+)
 from faqkb.models import Block, BlockKind
 
-_BULLET = re.compile(r"([•●▪◦‣∙·○■□➢➤►✓✔\-*–—+])\s+(?=\S)")
-# "[3] http://example.org": an item of a list of references.
-_REFERENCE = re.compile(r"\[\d{1,3}\]\s+(?=\S)")
-_RULE = re.compile(r"([=\-~^*#+_`'\".:])\1{2,}")
-# "[MISC] =========": a heading set before a rule on its own line.
-_RULED = re.compile(r"(?P<title>[^\s=\-~*#].{0,80}?)[ \t]+(?P<rule>(?P<ch>[=\-~*#])(?P=ch){9,})")
-# "----- snip:start -----": a marker between rules, around a listing.
-_MARKER_LINE = re.compile(r"([=\-~*#])\1{2,}[ \t]*[\w:.-]{0,20}(?:[ \t]+[\w:.-]+){0,2}[ \t]*\1{3,}")
-_MIN_UNDERLINE_SHARE = 0.6
-_MAX_UNDERLINE_SHARE = 1.2
-_UNDERLINE_SLACK = 2
 _MAX_LABEL_WORDS = 6
-_MAX_UNDERLINED_CHARS = 120
-_TAB_STOP = 8
 _CODE_INDENT = 2  # deeper than the running text by this much, a line is code
 _SHORT_LINE_SHARE = 0.5
 _HEADING_END_OK = re.compile(r"[\w)\]\"'”’?]$")
@@ -62,24 +63,13 @@ _ASKS = re.compile(r"\?[\"'”’)\]]*$")
 _MAX_HEADING_CHARS = 200
 # "Section E:  " or "Note: " opening a line: a short label before its text.
 _LABEL = re.compile(r"(?:\w+[ \t]){0,2}\w+:[ \t]+(?=\S)")
-# A full stop after a word, then more text: a sentence ends inside the line.
-_SENTENCE_END = re.compile(r"[a-z0-9)\]'\"”’]\.\s+\S")
-_SOFT_LINE = 100
-
-
-@dataclass(slots=True)
-class _Line:
-    start: int
-    end: int
-    indent: int
-    text: str
 
 
 @dataclass(slots=True)
 class _Unit:
     """Lines that make one block, before the block's kind is known."""
 
-    lines: list[_Line]
+    lines: list[Line]
     chunk: int
     standalone: bool
     marker: str = ""  # "bullet" | "number" | "qa" (a Q: or A: line) | ""
@@ -93,92 +83,42 @@ class _Unit:
 
 def layout_plain_text(text: str) -> list[Block]:
     """Split plain text into blocks; the first block is the title when the text has one."""
-    chunks = _chunks(_lines(text))
-    hard = _is_hard_wrapped(chunks)
+    lines = read_lines(text)
+    # A posted article's header ("Archive-name: ...") is about the posting, not its text.
+    lines[: header_lines(lines)] = []
+    parts = chunks(lines)
+    hard = is_hard_wrapped(parts)
     units: list[_Unit] = []
-    for index, chunk in enumerate(chunks):
+    for index, chunk in enumerate(parts):
         units.extend(_units(chunk, index, hard))
     blocks = _classify(units, text, _body_indent(units) if hard else None)
     return _with_title(blocks, text)
 
 
-def _lines(text: str) -> list[_Line | None]:
-    lines: list[_Line | None] = []
-    for match in re.finditer(r"[^\n]*\n?", text):
-        raw = match.group()
-        if not raw:
-            continue
-        content = raw.rstrip("\r\n")
-        stripped = content.strip()
-        if not stripped:
-            lines.append(None)
-            continue
-        margin = len(content) - len(content.lstrip())
-        start = match.start() + margin
-        # A tab indents to the next multiple of eight columns, as a terminal shows it.
-        indent = len(content[:margin].expandtabs(_TAB_STOP))
-        lines.append(_Line(start, start + len(stripped), indent, stripped))
-    return lines
-
-
-def _chunks(lines: list[_Line | None]) -> list[list[_Line]]:
-    chunks: list[list[_Line]] = []
-    current: list[_Line] = []
-    for line in lines:
-        if line is None:
-            if current:
-                chunks.append(current)
-                current = []
-        else:
-            current.append(line)
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-def _is_hard_wrapped(chunks: list[list[_Line]]) -> bool:
-    lines = [line for chunk in chunks for line in chunk]
-    if not lines:
-        return False
-    long_lines = sum(1 for line in lines if len(line.text) > _SOFT_LINE)
-    wrapped = [line for chunk in chunks if len(chunk) > 1 for line in chunk[:-1]]
-    return long_lines <= 0.05 * len(lines) and len(wrapped) >= 3
-
-
-def _marker(line: _Line) -> tuple[str, int]:
-    if question_marker_length(line.text) or answer_marker_length(line.text):
-        return "qa", line.start  # the marker stays in the block until it is resolved
-    for kind, pattern in (("bullet", _BULLET), ("bullet", _REFERENCE), ("number", NUMBER)):
-        match = pattern.match(line.text)
-        if match:
-            return kind, line.start + match.end()
-    return "", line.start
-
-
-def _units(chunk: list[_Line], index: int, hard: bool) -> list[_Unit]:
+def _units(chunk: list[Line], index: int, hard: bool) -> list[_Unit]:
     table = table_rows([line.text for line in chunk])
     units: list[_Unit] = []
     i = 0
     while i < len(chunk):
         line = chunk[i]
-        if _RULE.fullmatch(line.text) or _MARKER_LINE.fullmatch(line.text):
+        if RULE.fullmatch(line.text) or MARKER_LINE.fullmatch(line.text):
             i += 1  # a separator, the line over a heading, or a marker around code
             continue
-        ruled = _RULED.fullmatch(line.text)
+        ruled = RULED.fullmatch(line.text)
         if ruled and i not in table:
             # "[MISC] ======" or "=== Setup ===": a heading set in its own rule.
-            title = _Line(line.start + ruled.start("title"), line.start + ruled.end("title"),
+            title = Line(line.start + ruled.start("title"), line.start + ruled.end("title"),
                           line.indent, ruled.group("title"))
             units.append(_Unit([title], index, True, underline=ruled.group("rule")[0]))
             i += 1
             continue
-        if i + 1 < len(chunk) and i not in table and _underlines(chunk[i + 1], line):
+        if i + 1 < len(chunk) and i not in table and underlines(chunk[i + 1], line):
             units.append(_Unit([line], index, True, underline=chunk[i + 1].text[0]))
             i += 2
             continue
-        if i + 2 < len(chunk) and (i == 0 or _RULE.fullmatch(chunk[i - 1].text)) \
+        if i + 2 < len(chunk) and (i == 0 or RULE.fullmatch(chunk[i - 1].text)) \
                 and not {i, i + 1} & table.keys() \
-                and _underlines(chunk[i + 2], max(line, chunk[i + 1], key=lambda ln: len(ln.text))):
+                and underlines(chunk[i + 2], max(line, chunk[i + 1], key=lambda ln: len(ln.text))):
             # A title over two lines, underlined as one.
             units.append(_Unit([line, chunk[i + 1]], index, True, underline=chunk[i + 2].text[0]))
             i += 3
@@ -188,18 +128,18 @@ def _units(chunk: list[_Line], index: int, hard: bool) -> list[_Unit]:
             units.append(_Unit([line], index, False, cells=cells, header=header))
             i += 1
             continue
-        kind, body_start = _marker(line)
+        kind, body_start = marker(line)
         unit = _Unit([line], index, False, kind, body_start, opens_chunk=not units)
         i += 1
         if kind and i < len(chunk) and i not in table and _is_label(line, body_start):
             follower = chunk[i]
-            if not _marker(follower)[0] and follower.indent <= line.indent:
+            if not marker(follower)[0] and follower.indent <= line.indent:
                 unit.lines.append(follower)
                 unit.label = True
                 i += 1
         if hard:
             while i < len(chunk) and i not in table and _continues(unit, chunk[i]) \
-                    and not (i + 1 < len(chunk) and _underlines(chunk[i + 1], chunk[i])):
+                    and not (i + 1 < len(chunk) and underlines(chunk[i + 1], chunk[i])):
                 unit.lines.append(chunk[i])
                 i += 1
         units.append(unit)
@@ -208,23 +148,14 @@ def _units(chunk: list[_Line], index: int, hard: bool) -> list[_Unit]:
     return units
 
 
-def _underlines(rule: _Line, line: _Line) -> bool:
-    """True when ``rule`` underlines ``line``; a rule much longer than the line above it
-    is a separator below a paragraph."""
-    return bool(_RULE.fullmatch(rule.text)) and not _RULE.fullmatch(line.text) \
-        and len(line.text) <= _MAX_UNDERLINED_CHARS \
-        and _MIN_UNDERLINE_SHARE * len(line.text) <= len(rule.text) \
-        <= _MAX_UNDERLINE_SHARE * len(line.text) + _UNDERLINE_SLACK
-
-
-def _is_label(line: _Line, body_start: int) -> bool:
+def _is_label(line: Line, body_start: int) -> bool:
     """True for a short numbered or bulleted label ("1. Rest:") whose text follows."""
     body = line.text[body_start - line.start :]
     return body.endswith(":") and len(_WORD.findall(body)) <= _MAX_LABEL_WORDS
 
 
-def _continues(unit: _Unit, line: _Line) -> bool:
-    if _marker(line)[0] or _RULE.fullmatch(line.text):
+def _continues(unit: _Unit, line: Line) -> bool:
+    if marker(line)[0] or RULE.fullmatch(line.text):
         return False
     first, last = unit.lines[0], unit.lines[-1]
     if unit.marker == "number":
@@ -245,7 +176,7 @@ def _continues(unit: _Unit, line: _Line) -> bool:
     return abs(line.indent - last.indent) < 4
 
 
-def _hangs_under_label(first: _Line, line: _Line) -> bool:
+def _hangs_under_label(first: Line, line: Line) -> bool:
     label = _LABEL.match(first.text)
     return label is not None and line.indent == first.indent + label.end()
 
@@ -258,8 +189,6 @@ def _looks_like_heading(text: str) -> bool:
     label = _LABEL.match(text)
     asked = text[label.end() :] if label else text
     long_question = text.endswith("?") and bool(_INTERROGATIVE.match(asked))
-    if _SENTENCE_END.search(text):
-        return False  # a sentence ends in it: prose, not a title
     limit = _MAX_QUESTION_HEADING_WORDS if long_question else _MAX_HEADING_WORDS
     first = next((ch for ch in text if ch.isalnum()), "")
     return (
@@ -337,7 +266,7 @@ def _next_in_list(unit: _Unit, following: _Unit) -> bool:
         number + ".")
 
 
-def _number(line: _Line, body_start: int) -> str:
+def _number(line: Line, body_start: int) -> str:
     return ".".join(_DIGITS.findall(line.text[: body_start - line.start]))
 
 

@@ -95,7 +95,9 @@ def _shown_text(name: str, rawtext: str, text: str, lineno: int, inliner: Any,
     target = _TARGET.match(shown)
     if target and target.group(1):
         shown = target.group(1)
-    shown = shown.lstrip("!~")
+    if shown.startswith("~"):  # Sphinx shows the last part of "~package.module.name"
+        shown = shown[1:].rsplit(".", 1)[-1]
+    shown = shown.lstrip("!")
     return [nodes.literal(rawtext, shown)], []
 
 

@@ -4,8 +4,10 @@ A page may describe its FAQ as JSON-LD (``<script type="application/ld+json">`` 
 ``"@type": "FAQPage"`` and ``mainEntity`` questions, each with an ``acceptedAnswer``)
 or as microdata (``itemtype=".../FAQPage"`` around ``.../Question`` items). Either is
 taken as the page's own list of its questions: :func:`faq_page_items` reads it, and
-:func:`place_faq_items` marks each question where the page shows it, appending those
-the page does not show after its text, so that every pair has an exact span.
+:func:`place_faq_items` marks each question where the page shows it (in the page's
+words, found by the opening of its answer when the data words it otherwise),
+appending those the page does not show after its text, so that every pair has an
+exact span.
 """
 
 from __future__ import annotations
@@ -20,10 +22,15 @@ from bs4 import BeautifulSoup, Tag
 
 from faqkb.documents.htmltext import BELOW_HEADINGS, TextWriter, parse_html
 from faqkb.documents.layout import fold
+from faqkb.models import Block
 
 _PLACEABLE = frozenset({"heading", "paragraph", "item", "question"})
 _ALNUM = re.compile(r"[^\w]+|_")
 _MIN_RATIO = 0.8
+# A reworded question is found by the opening of its answer: this much of it, and at
+# least this much for the opening to say anything.
+_ANSWER_KEY_CHARS = 60
+_MIN_ANSWER_KEY_CHARS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +61,8 @@ def place_faq_items(writer: TextWriter, items: list[FaqItem]) -> None:
                       if i not in placed and block.kind in _PLACEABLE
                       and _same(_key(block.text), wanted)), None)
         if index is None:
+            index = _asked_above_answer(writer.blocks, item, placed)
+        if index is None:
             writer.write_block("question", item.question, level=BELOW_HEADINGS)
             writer.write_block("paragraph", item.answer)
             placed.add(len(writer.blocks) - 2)
@@ -62,6 +71,20 @@ def place_faq_items(writer: TextWriter, items: list[FaqItem]) -> None:
         level = block.level if block.kind in {"heading", "question"} else BELOW_HEADINGS
         writer.blocks[index] = replace(block, kind="question", level=level)
         placed.add(index)
+
+
+def _asked_above_answer(blocks: list[Block], item: FaqItem, placed: set[int]) -> int | None:
+    """The block the page asks a reworded question in: the one right above the start of
+    the question's answer ("What is the longest rental?" for "How long can I rent?")."""
+    opening = _key(item.answer)[:_ANSWER_KEY_CHARS]
+    if len(opening) < _MIN_ANSWER_KEY_CHARS:
+        return None
+    for i in range(1, len(blocks)):
+        above = blocks[i - 1]
+        if i - 1 not in placed and above.kind in _PLACEABLE and above.kind != "paragraph" \
+                and _key(blocks[i].text).startswith(opening):
+            return i - 1
+    return None
 
 
 def _json_ld(soup: BeautifulSoup) -> list[FaqItem]:

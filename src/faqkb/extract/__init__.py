@@ -24,10 +24,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from faqkb.extract.boilerplate import boilerplate_blocks
-from faqkb.extract.claims import block_claims
+from faqkb.extract.claims import document_claims
 from faqkb.extract.faqlists import FAQ, contents_copies
 from faqkb.extract.pairs import Pair, find_pairs
-from faqkb.extract.questions import is_question_block
 from faqkb.models import Block, Document, Entry, Kind
 
 __all__ = ["Extraction", "analyse", "extract_entries"]
@@ -109,34 +108,9 @@ def _pair_entry(document: Document, group: list[Pair]) -> Entry:
 
 def _claims(document: Document, blocks: Sequence[Block],
             questions: set[int]) -> dict[int, tuple[Entry, ...]]:
-    claims: dict[int, tuple[Entry, ...]] = {}
-    seen: set[str] = set()
-    heading = ""
-    table_header = ""
-    for index, block in enumerate(blocks):
-        if block.kind in {"title", "heading"}:
-            heading = "" if block.kind == "title" else block.text
-            continue
-        if index in questions or is_question_block(block):
-            heading = block.text
-            continue
-        if block.kind == "header_row":
-            table_header = block.text
-            continue
-        context = table_header if block.kind == "row" else ""
-        made = []
-        for passage in block_claims(document.text, block):
-            key = _fold(passage.text)
-            if key in seen:
-                continue
-            seen.add(key)
-            made.append(_entry(document, "claim", passage.start, passage.end, passage.text,
-                               (), heading, context))
-        if made:
-            claims[index] = tuple(made)
-        if block.kind != "row":
-            table_header = ""
-    return claims
+    return {index: tuple(_entry(document, "claim", c.passage.start, c.passage.end,
+                                c.passage.text, (), c.heading, c.context) for c in made)
+            for index, made in document_claims(document.text, blocks, questions).items()}
 
 
 def _entry(document: Document, kind: Kind, start: int, end: int, text: str,

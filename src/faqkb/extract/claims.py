@@ -11,17 +11,24 @@ never between a sentence and one that leans on it:
   have told you...") leads into the sentences that answer it;
 - rhetoric and lead-ins ("Here are three tips:") end a claim and are left out.
 
-A list item is one claim with its label ("Herniated Disc: ..."), and a table row is one
-claim with its cells set apart ("Muscle strain — Strengthening exercises").
+A list item is one claim with its label ("Herniated Disc: ..."). A table is one claim,
+its rows its lines with their cells set apart ("Muscle strain — Strengthening
+exercises"), in parts when it is long: a row of three words is no answer on its own.
+A figure standing alone ("£15") belongs to the claim that follows it in its section.
+
+Page furniture makes no claim: a fragment that is no sentence (a tagline, a button),
+a run of names ("Bristol · Bath · Yate", badges), an attribution ("— Jane, Leeds").
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from faqkb.extract.boilerplate import is_lead_in, is_rhetoric
+from faqkb.extract.questions import is_question_block
 from faqkb.extract.sentences import Sentence, split_sentences
 from faqkb.models import Block
 
@@ -32,6 +39,16 @@ MAX_CLAIM_CHARS = 500
 PARAGRAPH_CHARS = 420  # a paragraph up to this long is one claim
 TARGET_CLAIM_CHARS = 300  # longer paragraphs are cut into parts of about this size
 LONG_ITEM_CHARS = 700
+TABLE_PART_CHARS = 600  # a longer table is cut into parts of about this size
+_MAX_FURNITURE_WORDS = 12
+_MIN_NAMES = 3
+_MAX_NAME_WORDS = 4
+_ATTRIBUTION = re.compile(r"^[—–―~]\s*\w|^-\s+[A-Z]")
+_SEPARATORS = re.compile(r"\s[·•|/]\s|\s*[·•|]\s*")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+# "£15", "$9.99 a month", "From 20 €": a figure standing alone.
+_FIGURE = re.compile(r"(?i)(?:from\s+)?[£$€¥]?\s?\d[\d.,]*\s?(?:[£$€¥%]|[a-z]{1,5})?"
+                     r"(?:\s*(?:/|a|an|per)\s*\w+)?")
 
 _ANAPHORA = re.compile(
     r"^(this|these|those|such|they|them|their|theirs|he|she|its|that\s+(is|was|means|can|will|may)"
@@ -52,11 +69,86 @@ class Passage:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A claim of a document: its passage, the section it is in and, for a table, the
+    table's header."""
+
+    passage: Passage
+    heading: str
+    context: str = ""
+
+
+def document_claims(document_text: str, blocks: Sequence[Block],
+                    questions: Collection[int]) -> dict[int, list[Claim]]:
+    """The claims of a document's blocks, keyed by the index of the block each starts
+    in; ``questions`` are the blocks that ask a pair's question (headings, for this).
+    A claim said twice is kept the first time."""
+    claims: dict[int, list[Claim]] = {}
+    seen: set[str] = set()
+    heading = header = ""
+    figure: int | None = None  # a figure standing alone, waiting for what it describes
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        if block.kind in {"title", "heading"} or i in questions or is_question_block(block):
+            heading = "" if block.kind == "title" else block.text
+            figure = None
+            i += 1
+            continue
+        if block.kind in {"header_row", "row"}:
+            header = block.text if block.kind == "header_row" else header
+            j = i + 1 if block.kind == "header_row" else i
+            end = j
+            while end < len(blocks) and blocks[end].kind == "row":
+                end += 1
+            for passage in table_claims(blocks[j:end]):
+                _keep(claims, seen, j, Claim(passage, heading, header))
+            i, header, figure = max(end, i + 1), "", None
+            continue
+        passages = block_claims(document_text, block)
+        if figure is not None and passages and passages[0].start == block.start:
+            first = passages[0]
+            passages[0] = Passage(blocks[figure].start, first.end,
+                                  f"{blocks[figure].text} — {first.text}")
+        figure = i if not passages and _FIGURE.fullmatch(block.text) else None
+        for passage in passages:
+            _keep(claims, seen, i, Claim(passage, heading))
+        i += 1
+    return claims
+
+
+def table_claims(rows: Sequence[Block]) -> list[Passage]:
+    """A table's rows as claims: the whole table, or parts of it when it is long."""
+    passages: list[Passage] = []
+    part: list[Block] = []
+    for row in [*rows, None]:
+        if row is not None and len(row.cells) < 2:
+            continue
+        size = sum(len(r.text) + 1 for r in part)
+        if part and (row is None or size + len(row.text) > TABLE_PART_CHARS):
+            passages.append(Passage(part[0].start, part[-1].end,
+                                    "\n".join(r.text for r in part)))
+            part = []
+        if row is not None:
+            part.append(row)
+    return passages
+
+
+def _keep(claims: dict[int, list[Claim]], seen: set[str], index: int, claim: Claim) -> None:
+    key = " ".join(claim.passage.text.lower().split())
+    if key not in seen:
+        seen.add(key)
+        claims.setdefault(index, []).append(claim)
+
+
 def block_claims(document_text: str, block: Block) -> list[Passage]:
-    """The claims a content block makes, each with its span."""
+    """The claims a content block makes, each with its span (a table row: see
+    :func:`table_claims`)."""
     if block.kind == "row":
-        # A row means something through its table's header, however short it is.
         return [Passage(block.start, block.end, block.text)] if len(block.cells) > 1 else []
+    if _furniture(block):
+        return []
     if block.kind == "item" and len(block.text) <= LONG_ITEM_CHARS:
         sentences = split_sentences(document_text, block.start, block.end)
         kept = [s for s in sentences if not is_rhetoric(s.text)]
@@ -68,6 +160,23 @@ def block_claims(document_text: str, block: Block) -> list[Passage]:
     if block.kind in {"paragraph", "item"}:
         return _group(split_sentences(document_text, block.start, block.end))
     return []
+
+
+def _furniture(block: Block) -> str:
+    """What page furniture ``block`` is ("" when it is none)."""
+    text = block.text
+    words = len(_WORDS.findall(text))
+    if _ATTRIBUTION.match(text) and words <= _MAX_FURNITURE_WORDS:
+        return "an attribution"
+    parts = [part.strip() for part in _SEPARATORS.split(text)]
+    if len(parts) >= _MIN_NAMES and all(
+            part and len(part.split()) <= _MAX_NAME_WORDS and part[0].isupper() | part[0].isdigit()
+            and not part.endswith((".", "!", "?", ":")) for part in parts):
+        return "a run of names"
+    if block.kind == "paragraph" and words <= _MAX_FURNITURE_WORDS \
+            and not _SENTENCE_END.search(text):
+        return "a fragment, not a sentence"
+    return ""
 
 
 def informative_sentences(document_text: str, block: Block) -> list[Sentence]:
@@ -156,6 +265,9 @@ def why_no_claim(document_text: str, block: Block) -> str:
         return "navigation"
     if block.kind == "row":
         return "a table row of a single cell"
+    furniture = _furniture(block)
+    if furniture:
+        return f"{furniture}: page furniture"
     sentences = split_sentences(document_text, block.start, block.end)
     if not sentences:
         return "no text"

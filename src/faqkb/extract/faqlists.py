@@ -1,14 +1,16 @@
 """How a FAQ list is laid out: which blocks ask its questions, and which only list them.
 
-- :func:`asked_blocks` finds the blocks that ask a question. When a document marks its
-  questions itself (``Q:`` lines, schema.org ``FAQPage`` data), those are its
-  questions and no others. Otherwise a block asks when it reads as a question
-  (:mod:`.questions`), and in a FAQ list (headings of one level, at least half of
-  them questions) a statement stands in a question's place too: "4. The installer
-  stops halfway." is the entry for that problem. Under a FAQ numbering any sentence
-  counts; unnumbered, only one that ends like a sentence (a topic never does). In a
-  document that calls itself a FAQ (its title or a heading says so), one question
-  is enough to make a list of entries a FAQ list.
+- :func:`asked_blocks` finds the blocks that ask a question (:func:`question_reasons`
+  says why each does). When a document marks its questions itself (``Q:`` lines,
+  schema.org ``FAQPage`` data), those are its questions, with the question headings
+  of their level beside them (a page's data may leave one out). Otherwise a block
+  asks when it reads as a question (:mod:`.questions`); a bulleted question over
+  paragraphs asks; the block above an answer labelled "Answer:" or "A:" is an entry.
+  In a list of headings the document presents as a FAQ (by its title or name, a
+  heading above the list, or a "FAQ" heading before a flat one), every heading with
+  an answer of its own is an entry once a third of them ask ("Registration", "Rclone
+  gives an error"); in other lists of mostly questions, a statement in a sentence's
+  form is one ("4. The installer stops halfway.").
 - :func:`contents_copies` finds a contents list: a list (or a run of lines) that
   repeats the questions and headings further down. It is navigation; the questions
   count once, where they are answered.
@@ -62,13 +64,21 @@ def question_reasons(blocks: Sequence[Block], faq: bool = False) -> dict[int, st
     declared = {i: "marked as a question by the document" for i, block in enumerate(blocks)
                 if block.kind == "question"}
     if declared:
+        # ...and the questions the page asks beside them, as headings of their level,
+        # which a page's FAQ data may leave out.
+        levels = {blocks[i].level for i in declared}
+        declared.update({i: "asks a question beside those the document marks"
+                         for i, block in enumerate(blocks)
+                         if block.kind == "heading" and block.level in levels
+                         and is_question_block(block)})
         return declared
     reasons = {i: "asks a question" for i, block in enumerate(blocks)
                if is_question_block(block)}
     reasons.update(dict.fromkeys(_lone_item_questions(blocks), "a bulleted question"))
-    reasons.update(dict.fromkeys(_labelled_answers(blocks), 'its answer opens with "Answer:"'))
     for i in _asked_in_answers(blocks, set(reasons)):
         del reasons[i]
+    # An answer's label is the document's own word: the block above it is an entry.
+    reasons.update(dict.fromkeys(_labelled_answers(blocks), 'its answer opens with "Answer:"'))
     for i, why in _statements(blocks, set(reasons), faq).items():
         reasons.setdefault(i, why)
     return reasons
