@@ -3,6 +3,8 @@ the background; a search never compares files itself unless asked to (interval 0
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -75,3 +77,18 @@ def test_an_interval_of_zero_checks_before_every_search(
     kb.search("session")
     kb.search("referral")
     assert checks == [threading.current_thread().name] * 2
+
+
+def test_searching_imports_no_document_reader(kb_dir: Path, tmp_path: Path) -> None:
+    KnowledgeBase(kb_dir, tmp_path / "index").build()
+    script = (
+        "import sys\n"
+        "from faqkb.cli import main\n"
+        "sys.argv = ['faqkb', 'search', '--kb', sys.argv[1], '--index-dir', sys.argv[2],"
+        " 'towel']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'bs4', 'lxml', 'markdown_it', 'docutils', 'flask', 'waitress'}))\n")
+    out = subprocess.run([sys.executable, "-c", script, str(kb_dir), str(tmp_path / "index")],
+                         capture_output=True, text=True, check=True).stdout
+    assert "Wear loose clothing" in out and out.strip().endswith("[]")

@@ -21,10 +21,7 @@ import click
 
 from faqkb.documents import discover, read_document
 from faqkb.errors import DocumentError, FaqkbError, IndexBuildError
-from faqkb.extract import extract_entries
-from faqkb.extract.explain import explanation_lines
 from faqkb.index import storage
-from faqkb.index.builder import available_cores
 from faqkb.kb import KnowledgeBase, default_kb_dir
 from faqkb.models import Entry, Hit
 
@@ -68,7 +65,8 @@ def cli() -> None:
 @_kb_options
 @click.option("--force", is_flag=True, help="Rebuild even when the index is up to date.")
 @click.option("--strict", is_flag=True, help="Exit with status 1 when any document was skipped.")
-@click.option("--jobs", "-j", envvar="FAQKB_JOBS", default=available_cores(), show_default=True,
+@click.option("--jobs", "-j", envvar="FAQKB_JOBS", default=lambda: available_cores(),
+              show_default="the number of cores",
               type=click.IntRange(1, 64),
               help="Processes for a full build of a large knowledge base. Env: FAQKB_JOBS.")
 def build(kb_dir: str | None, index_dir: str | None, force: bool, strict: bool,
@@ -168,6 +166,9 @@ def extract(paths: tuple[str, ...], kb_dir: str | None, kind: str | None,
 
     PATHS are document files or folders of them.
     """
+    from faqkb.extract import extract_entries
+    from faqkb.extract.explain import explanation_lines
+
     with _user_errors():
         folder = Path(kb_dir).expanduser() if kb_dir else default_kb_dir()
         if not paths and not folder.is_dir():
@@ -190,6 +191,14 @@ def extract(paths: tuple[str, ...], kb_dir: str | None, kind: str | None,
                         click.echo(json.dumps(entry.to_dict(), ensure_ascii=False))
     if failed:
         raise click.ClickException(f"{failed} named file(s) could not be read")
+
+
+def available_cores() -> int:
+    """The cores this process may run on (the builder, and what it imports, only when a
+    command builds)."""
+    from faqkb.index.builder import available_cores as cores
+
+    return cores()
 
 
 def _documents(target: Path) -> Iterator[tuple[Path, str, bool]]:

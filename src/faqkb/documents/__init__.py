@@ -26,13 +26,8 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from faqkb.documents.encoding import decode_bytes
-from faqkb.documents.html import read_html
-from faqkb.documents.layout import Layout, mark_questions
-from faqkb.documents.markdown import read_markdown
-from faqkb.documents.plaintext import layout_plain_text
-from faqkb.documents.rst import read_rst
 from faqkb.errors import DocumentError, KnowledgeBaseError
 from faqkb.models import Document
 
@@ -46,23 +41,51 @@ __all__ = [
     "scan",
 ]
 
-_Reader = Callable[[bytes], Layout]
+if TYPE_CHECKING:
+    from faqkb.documents.layout import Layout
+
+_Reader = Callable[[bytes], "Layout"]
 
 
+# The readers import their modules (and those their parsers: BeautifulSoup and lxml,
+# markdown-it, docutils) when first used: a process that only searches never reads a
+# document, and importing them all would be most of the start-up time of `faqkb search`.
 def _read_plain_text(raw: bytes) -> Layout:
+    from faqkb.documents.encoding import decode_bytes
+    from faqkb.documents.layout import Layout, mark_questions
+    from faqkb.documents.plaintext import layout_plain_text
+
     text, encoding = decode_bytes(raw)
     return Layout(text, encoding, tuple(mark_questions(text, layout_plain_text(text))))
+
+
+def _read_html(raw: bytes) -> Layout:
+    from faqkb.documents.html import read_html
+
+    return read_html(raw)
+
+
+def _read_markdown(raw: bytes) -> Layout:
+    from faqkb.documents.markdown import read_markdown
+
+    return read_markdown(raw)
+
+
+def _read_rst(raw: bytes) -> Layout:
+    from faqkb.documents.rst import read_rst
+
+    return read_rst(raw)
 
 
 _READERS: dict[str, tuple[str, _Reader]] = {
     ".txt": ("text", _read_plain_text),
     ".text": ("text", _read_plain_text),
-    ".md": ("markdown", read_markdown),
-    ".markdown": ("markdown", read_markdown),
-    ".html": ("html", read_html),
-    ".htm": ("html", read_html),
-    ".xhtml": ("html", read_html),
-    ".rst": ("rst", read_rst),
+    ".md": ("markdown", _read_markdown),
+    ".markdown": ("markdown", _read_markdown),
+    ".html": ("html", _read_html),
+    ".htm": ("html", _read_html),
+    ".xhtml": ("html", _read_html),
+    ".rst": ("rst", _read_rst),
 }
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_READERS)
 # Far beyond any FAQ page (the largest real-world pages are a few hundred KB), and

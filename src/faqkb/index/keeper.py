@@ -24,12 +24,15 @@ import time
 import weakref
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from faqkb.errors import FaqkbError, IndexBuildError
 from faqkb.index import storage
-from faqkb.index.builder import build_generation
 from faqkb.index.lock import build_lock, try_build_lock
 from faqkb.models import BuildReport
+
+if TYPE_CHECKING:
+    from faqkb.index.builder import Built
 
 _log = logging.getLogger("faqkb")
 Progress = Callable[[int, int, str], None]
@@ -195,6 +198,15 @@ class IndexKeeper:
         with build_lock(self.index_dir):
             if storage.current_generation(self.index_dir) == damaged:
                 self._build(True, None, 1, started)
+
+
+def build_generation(*args: Any, **kwargs: Any) -> Built:
+    """:func:`faqkb.index.builder.build_generation`, imported when first needed: the
+    builder brings in the extractor and the document readers, which a process that
+    only searches never uses."""
+    from faqkb.index.builder import build_generation as build
+
+    return build(*args, **kwargs)
 
 
 class _Watcher:

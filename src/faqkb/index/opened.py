@@ -35,8 +35,7 @@ from faqkb.index import storage
 from faqkb.index.postings import Postings, PostingsError, open_postings
 from faqkb.index.recorded import RecordedDocuments
 from faqkb.index.schema import open_index, open_searcher
-from faqkb.index.vocabulary import Vocabulary
-from faqkb.index.writing import open_vocabulary
+from faqkb.index.vocabulary import Vocabulary, open_vocabulary
 from faqkb.models import SearchResults
 
 _T = TypeVar("_T")

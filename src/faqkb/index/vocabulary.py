@@ -15,6 +15,9 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+VOCABULARY_FILE = "words.tsv"  # in each generation: the words as written, for spelling
+TERMS_FILE = "terms.tsv"  # and how many entries hold each term
+
 
 class Vocabulary:
     """The words of an index as written, each with the number of entries using it.
@@ -118,3 +121,8 @@ class Vocabulary:
             if word != prefix:
                 found.append(word)
         return sorted(found, key=lambda w: (-self.counts[w], w))[:limit]
+
+
+def open_vocabulary(directory: Path) -> Vocabulary:
+    """The vocabulary saved with the index in ``directory``."""
+    return Vocabulary.load(directory / VOCABULARY_FILE)

@@ -28,11 +28,9 @@ from faqkb.index.schema import (
     make_schema,
     stored_entry,
 )
-from faqkb.index.vocabulary import Vocabulary
+from faqkb.index.vocabulary import TERMS_FILE, VOCABULARY_FILE, Vocabulary
 from faqkb.models import Entry
 
-VOCABULARY_FILE = "words.tsv"
-TERMS_FILE = "terms.tsv"
 WRITER_MEMORY_MB = 128  # postings a writer holds in memory before sorting runs on disk
 # Segments are written as separate files, not one compound file: Whoosh reads a part of
 # a compound file by copying it into memory, once for every searcher (every thread),
@@ -184,13 +182,3 @@ class Counts:
         """Read the counts of a generation folder."""
         return cls(Vocabulary.load(directory / VOCABULARY_FILE).counts,
                    Vocabulary.load(directory / TERMS_FILE).counts)
-
-
-def open_term_counts(directory: Path) -> dict[str, int]:
-    """How many entries contain each term, as saved with the generation in ``directory``."""
-    return Vocabulary.load(directory / TERMS_FILE).counts
-
-
-def open_vocabulary(directory: Path) -> Vocabulary:
-    """The vocabulary saved with the index in ``directory``."""
-    return Vocabulary.load(directory / VOCABULARY_FILE)
