@@ -1,10 +1,18 @@
-"""The index's analyzer: one set of terms for indexing and for querying."""
+"""The index's analyzer (one set of terms for indexing and for querying), and segments
+written in one pass that Whoosh reads as its own."""
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+from whoosh import index as whoosh_index
+
+from faqkb.documents import load_documents
+from faqkb.extract import extract_entries
 from faqkb.index.analysis import ANALYZER, analyze, is_stop_word, located_terms
+from faqkb.index.schema import entry_fields
+from faqkb.index.writing import SegmentBuilder, commit_segments, create_index
 
 TEXTS = [
     "How do I strengthen my lower back for running?",
@@ -37,3 +45,41 @@ def test_words_of_asking_are_known_as_such() -> None:
 
 def test_word_forms_share_a_stem() -> None:
     assert analyze("stretches stretching stretched") == ["stretch"] * 3
+
+
+def whoosh_view(directory: Path) -> dict[str, object]:
+    """Everything a Whoosh reader sees of an index: terms, postings, lengths, stored."""
+    index = whoosh_index.open_dir(str(directory))
+    with index.reader() as reader:
+        fields = sorted(reader.indexed_field_names())
+        view: dict[str, object] = {
+            "docs": reader.doc_count(),
+            "stored": [reader.stored_fields(n) for n in range(reader.doc_count())],
+            "terms": sorted(reader.all_terms()),
+            "postings": {(f, t): list(reader.postings(f, t).items_as("weight"))
+                         for f, t in reader.all_terms()},
+            "lengths": {f: [reader.doc_field_length(n, f) for n in range(reader.doc_count())]
+                        for f in fields},
+            "totals": {f: reader.field_length(f) for f in fields},
+            "columns": {f: list(reader.column_reader(f)) for f in ("kind", "source")},
+        }
+    index.close()
+    return view
+
+
+def test_a_segment_written_in_one_pass_reads_as_whooshs_own(kb_dir: Path,
+                                                             tmp_path: Path) -> None:
+    documents, _ = load_documents(kb_dir)
+    entries = [e for d in documents for e in extract_entries(d)]
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    for folder in (ours, theirs):
+        folder.mkdir()
+        create_index(folder)
+    builder = SegmentBuilder(ours)
+    builder.add(entries)
+    commit_segments(ours, [builder.finish()], builder.counts)
+    writer = whoosh_index.open_dir(str(theirs)).writer()
+    for entry in entries:
+        writer.add_document(**entry_fields(entry)[0])
+    writer.commit()
+    assert whoosh_view(ours) == whoosh_view(theirs)

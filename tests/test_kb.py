@@ -375,7 +375,6 @@ def test_a_large_knowledge_base_is_built_by_several_processes(
             f"a long description of towels and water bottles.\n", encoding="utf-8")
     serial = KnowledgeBase(kb_dir, tmp_path / "serial").build()
     monkeypatch.setattr("faqkb.index.builder.PARALLEL_MIN_BYTES", 0)  # every core, however small
-    monkeypatch.setattr("faqkb.index.builder.WRITER_MEMORY_MB", 1)  # spill sorted runs to disk
     parallel_kb = KnowledgeBase(kb_dir, tmp_path / "parallel")
     parallel = parallel_kb.build(jobs=2)
     assert (parallel.documents, parallel.qa_pairs, parallel.claims) == (

@@ -82,6 +82,9 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=1000, help="timed queries")
     parser.add_argument("--warm-up", type=int, default=200, help="warm-up queries (others)")
     parser.add_argument("--served", type=int, default=10_000, help="requests to the server")
+    parser.add_argument("--served-seconds", type=float, default=180.0,
+                        help="most seconds each served phase may take (the row says how "
+                             "many requests were answered)")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--jobs", type=int, default=2, help="faqkb build -j")
     parser.add_argument("--skip", default="", help="comma-separated: peers,served,updates")
@@ -159,12 +162,13 @@ def measure(size: int, args: argparse.Namespace, skip: set[str]) -> Figures:
         _ratios(figures)
     if "served" not in skip:
         _served(figures, folder, index_dir, queries["served"], queries["timed"][:500],
-                args.clients)
+                args.clients, args.served_seconds)
     return figures
 
 
 def _put(figures: Figures, name: str, **values: str) -> None:
     figures.setdefault(name, {}).update(values)
+    print(f"  {name}: {values}", flush=True)  # as measured: a run cut short keeps its figures
 
 
 def _build(folder: Path, index_dir: Path, jobs: int) -> dict[str, float]:
@@ -362,7 +366,7 @@ def _numbers(text: str) -> list[float]:
 
 
 def _served(figures: Figures, folder: Path, index_dir: Path, unique: list[str],
-            popular: list[str], clients: int) -> None:
+            popular: list[str], clients: int, seconds: float) -> None:
     weights = [1 / rank for rank in range(1, len(popular) + 1)]
     repeated = random.Random(1).choices(popular, weights, k=len(unique))
     # The server's defaults: two processes of one thread each on two cores.
@@ -373,12 +377,13 @@ def _served(figures: Figures, folder: Path, index_dir: Path, unique: list[str],
                  repeated)):
             pids = tree(server.pid)
             cpu_before = cpu_seconds(pids)
-            result = _load(server.port, stream, clients)
+            result = _load(server.port, stream, clients, seconds)
             cpu = cpu_seconds(tree(server.pid)) - cpu_before
             used = memory(tree(server.pid))
             p50, p99 = percentiles(result["latencies"])
             count = len(result["latencies"])
-            _put(figures, f"served {count:,} {label}, {clients} clients", faqkb="")
+            _put(figures, f"served {label}, {clients} clients: answered",
+                 faqkb=f"{count:,} of {len(stream):,}")
             _put(figures, f"  {key}: req/s, p50 / p99 ms",
                  faqkb=f"{count / result['seconds']:,.0f}, {p50:.1f} / {p99:.1f}")
             _put(figures, f"  {key}: server CPU per request ms; failed; partial",
@@ -387,8 +392,8 @@ def _served(figures: Figures, folder: Path, index_dir: Path, unique: list[str],
                  faqkb=f"{used.rss:.0f} / {used.pss:.0f}")
 
 
-def _load(port: int, queries: list[str], clients: int) -> dict[str, object]:
-    """Each query once, from ``clients`` keep-alive connections."""
+def _load(port: int, queries: list[str], clients: int, seconds: float) -> dict[str, object]:
+    """Each query once, from ``clients`` keep-alive connections, for at most ``seconds``."""
     work: queue.SimpleQueue[str] = queue.SimpleQueue()
     for query in queries:
         work.put(f"/search.json?q={urllib.parse.quote(query)}")
@@ -398,7 +403,7 @@ def _load(port: int, queries: list[str], clients: int) -> dict[str, object]:
 
     def client() -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        while True:
+        while time.monotonic() < deadline:
             try:
                 path = work.get_nowait()
             except queue.Empty:
@@ -417,6 +422,7 @@ def _load(port: int, queries: list[str], clients: int) -> dict[str, object]:
                 latencies.append(elapsed)
                 counts["failed"] += failed
                 counts["partial"] += b'"partial": true' in body
+    deadline = time.monotonic() + seconds
     threads = [threading.Thread(target=client) for _ in range(clients)]
     started = time.perf_counter()
     for thread in threads:

@@ -42,7 +42,6 @@ from faqkb.index import recorded, storage
 from faqkb.index.recorded import DocumentWriter
 from faqkb.index.storage import FileRecord, Manifest
 from faqkb.index.writing import (
-    WRITER_MEMORY_MB,
     Counts,
     SegmentBuilder,
     commit_segments,
@@ -117,7 +116,7 @@ def _full(kb_dir: Path, index_dir: Path, states: list[FileState], notes: tuple[s
             results = _in_workers(generation, kb_dir, groups, progress)
         else:
             results = [_index_files(str(generation), str(kb_dir), [s.name for s in states],
-                                    WRITER_MEMORY_MB, progress)]
+                                    progress)]
         counts = Counts()
         for result in results:
             counts.merge(result.counts)
@@ -201,11 +200,11 @@ def _watch_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _index_files(generation: str, kb_dir: str, names: Sequence[str], memory_mb: int,
+def _index_files(generation: str, kb_dir: str, names: Sequence[str],
                  progress: Progress | None = None) -> _Result:
     """Read, extract and index ``names`` into a segment of the index (in any process),
     keeping the documents read in a file of their own."""
-    builder = SegmentBuilder(Path(generation), memory_mb)
+    builder = SegmentBuilder(Path(generation))
     records: dict[str, FileRecord] = {}
     kept = DocumentWriter(Path(generation), f"{os.getpid()}-{secrets.token_hex(4)}")
     try:
@@ -290,7 +289,7 @@ def _in_workers(generation: Path, kb_dir: Path, groups: list[list[str]],
     with ProcessPoolExecutor(len(groups), mp_context=context, initializer=_start_worker,
                              initargs=(counter, os.getpid())) as pool:
         futures: list[Future[_Result]] = [
-            pool.submit(_index_files, str(generation), str(kb_dir), group, WRITER_MEMORY_MB)
+            pool.submit(_index_files, str(generation), str(kb_dir), group)
             for group in groups]
         pending = set(futures)
         while pending:

@@ -99,13 +99,37 @@ class PostingsWriter:
         self._text_keys.append(text_key(entry.text))
         self.count += 1
 
-    def save(self, path: Path) -> None:
-        """Write the postings file (replacing any file of that name atomically)."""
+    def _ranks(self) -> tuple[list[str], np.ndarray[Any, Any]]:
+        """The terms in sorted order, and each term id's rank among them."""
         terms = sorted(self._term_ids)
-        # Old term id -> rank of the term in sorted order.
         rank = np.empty(len(terms), dtype=np.int64)
         for position, term in enumerate(terms):
             rank[self._term_ids[term]] = position
+        return terms, rank
+
+    def _field(self, name: str, terms: list[str],
+               rank: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], ...]:
+        """One field's postings by term rank: starts (per rank), documents, tfs."""
+        term_ranks = rank[np.frombuffer(self._terms[name], dtype=np.int32)]
+        order = np.argsort(term_ranks, kind="stable")  # documents stay in order
+        starts = np.zeros(len(terms) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(term_ranks, minlength=len(terms)), out=starts[1:])
+        return (starts, np.frombuffer(self._docs[name], dtype=np.int32)[order],
+                np.frombuffer(self._tfs[name], dtype=np.uint16)[order])
+
+    def field_arrays(self, name: str) -> tuple[list[bytes], np.ndarray[Any, Any],
+                                              np.ndarray[Any, Any], np.ndarray[Any, Any],
+                                              np.ndarray[Any, Any]]:
+        """One field's postings for writing Whoosh's: the terms (UTF-8, sorted), where
+        each term's postings start (by rank), documents, tfs, and each document's length."""
+        terms, rank = self._ranks()
+        starts, docs, tfs = self._field(name, terms, rank)
+        return ([t.encode("utf-8") for t in terms], starts, docs, tfs,
+                np.frombuffer(self._lengths[name], dtype=np.float32))
+
+    def save(self, path: Path) -> None:
+        """Write the postings file (replacing any file of that name atomically)."""
+        terms, rank = self._ranks()
         encoded = [t.encode("utf-8") for t in terms]
         offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
         np.cumsum([len(e) for e in encoded], out=offsets[1:])
@@ -120,13 +144,10 @@ class PostingsWriter:
             "text_keys": np.frombuffer(self._text_keys, dtype=np.int64),
         }
         for name in FIELDS:
-            term_ranks = rank[np.frombuffer(self._terms[name], dtype=np.int32)]
-            order = np.argsort(term_ranks, kind="stable")  # documents stay in order
-            starts = np.zeros(len(terms) + 1, dtype=np.int64)
-            np.cumsum(np.bincount(term_ranks, minlength=len(terms)), out=starts[1:])
+            starts, docs, tfs = self._field(name, terms, rank)
             arrays[f"{name}.starts"] = starts
-            arrays[f"{name}.docs"] = np.frombuffer(self._docs[name], dtype=np.int32)[order]
-            arrays[f"{name}.tfs"] = np.frombuffer(self._tfs[name], dtype=np.uint16)[order]
+            arrays[f"{name}.docs"] = docs
+            arrays[f"{name}.tfs"] = tfs
             arrays[f"{name}.lengths"] = np.frombuffer(self._lengths[name], dtype=np.float32)
         sources = sorted(self._sources, key=self._sources.__getitem__)
         _write(path, arrays, {"docs": self.count, "sources": sources})

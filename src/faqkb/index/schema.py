@@ -46,9 +46,11 @@ def make_schema() -> Schema:
         id=ID(stored=True, unique=True),
         kind=ID(stored=True, sortable=True),
         source=ID(stored=True, sortable=True),
-        question=TEXT(analyzer=_TERMS, phrase=True),
+        # No positions: phrases are checked on the stored entries, and the postings a
+        # search scores are faqkb's own arrays (index/postings.py).
+        question=TEXT(analyzer=_TERMS, phrase=False),
         heading=TEXT(analyzer=_TERMS, phrase=False),
-        body=TEXT(analyzer=_TERMS, phrase=True),
+        body=TEXT(analyzer=_TERMS, phrase=False),
         entry=STORED(),
         question_terms=STORED(),
         terms=STORED(),

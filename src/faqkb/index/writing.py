@@ -8,7 +8,6 @@ entries hold each term.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -17,7 +16,6 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.index import TOC
-from whoosh.writing import SegmentWriter
 
 from faqkb.index.postings import PostingsWriter, postings_path
 from faqkb.index.schema import (
@@ -28,6 +26,7 @@ from faqkb.index.schema import (
     make_schema,
     stored_entry,
 )
+from faqkb.index.segment import SegmentFiles
 from faqkb.index.vocabulary import TERMS_FILE, VOCABULARY_FILE, Vocabulary
 from faqkb.models import Entry
 
@@ -51,14 +50,10 @@ class SegmentBuilder:
     builder also counts how many entries use each word and each term (:class:`Counts`).
     """
 
-    def __init__(self, directory: Path, memory_mb: int = WRITER_MEMORY_MB) -> None:
+    def __init__(self, directory: Path) -> None:
         index = whoosh_index.open_dir(str(directory))
-        self._writer = SegmentWriter(index, _lk=False, limitmb=memory_mb, compound=False)
-        # Whoosh names every writer's scratch folder after the index ("MAIN.tmp"), and
-        # a writer deletes it when done: builders in other processes need their own.
-        scratch = index.storage.temp_storage(f"{index.indexname}-{os.getpid()}.tmp")
-        self._writer._tempstorage = scratch
-        self._writer.pool.tempstore = scratch
+        self._files = SegmentFiles(index)
+        index.close()
         self._directory = directory
         self.counts = Counts()
         self.postings = PostingsWriter()
@@ -67,23 +62,22 @@ class SegmentBuilder:
         """Index ``entries``."""
         for entry in entries:
             fields, terms = entry_fields(entry)
-            self._writer.add_document(**fields)
+            terms_by_field = field_terms(fields)
+            self._files.add(fields, terms_by_field)
             self.counts.add(entry_words(entry), terms)
-            self.postings.add(entry, field_terms(fields))
+            self.postings.add(entry, terms_by_field)
 
     def finish(self) -> Any:
         """Write the segment and its postings out and return it (for
         :func:`commit_segments`)."""
-        segment_id = self._writer.newsegment.segment_id()
-        segment = self._writer._finalize_segment()
-        self._writer._finish()
+        segment = self._files.finish(self.postings)
         if self.postings.count:
-            self.postings.save(postings_path(self._directory, segment_id))
+            self.postings.save(postings_path(self._directory, segment.segment_id()))
         return segment
 
     def cancel(self) -> None:
         """Abandon the segment."""
-        self._writer.cancel()
+        self._files.cancel()
 
 
 def commit_segments(directory: Path, segments: Sequence[Any], counts: Counts) -> None:
