@@ -85,12 +85,24 @@ def cpu_seconds(pids: Iterable[int]) -> float:
     return total / _TICK
 
 
+def own_cpu_seconds(pid: int) -> float | None:
+    """User plus system time of ``pid`` itself (``None`` once it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
 class PeakMemory:
-    """Samples the tree of ``pid`` every ``interval`` seconds; ``peak`` is the largest sum."""
+    """Samples the tree of ``pid`` every ``interval`` seconds; ``peak`` is the largest sum,
+    ``cpu`` each process's own processor seconds when last seen."""
 
     def __init__(self, pid: int, interval: float = 0.2) -> None:
         self.pid = pid
         self.peak = Memory()
+        self.cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._interval = interval
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -105,9 +117,14 @@ class PeakMemory:
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            now = memory(tree(self.pid))
+            pids = tree(self.pid)
+            now = memory(pids)
             if now.pss > self.peak.pss:
                 self.peak = now
+            for pid in pids:
+                seen = own_cpu_seconds(pid)
+                if seen is not None:
+                    self.cpu[pid] = seen
             self._stop.wait(self._interval)
 
 

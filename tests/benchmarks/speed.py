@@ -188,7 +188,12 @@ def _build(folder: Path, index_dir: Path, jobs: int) -> dict[str, float]:
     assert found, out
     generation = storage.current_generation(index_dir)
     assert generation is not None
+    workers = [cpu for pid, cpu in peak.cpu.items() if pid != process.pid]
+    # The longest chain of work: the parent's own, plus its busiest worker's (they run
+    # side by side). On a machine with a core free for each, the wall time comes to this.
+    critical = peak.cpu.get(process.pid, 0.0) + max(workers, default=0.0)
     return {"documents": int(found.group(1)), "entries": int(found.group(2)) + int(found.group(3)),
+            "critical": critical,
             "wall": wall, "cpu": (after.ru_utime + after.ru_stime) - (before.ru_utime
                                                                        + before.ru_stime),
             "pss": peak.peak.pss, "rss": peak.peak.rss, "size": folder_mb(generation)}
@@ -199,6 +204,9 @@ def _build_figures(figures: Figures, built: dict[str, float], engine: str = "faq
     _put(figures, "build wall s / CPU s", **{engine: f"{built['wall']:.1f} / {built['cpu']:.1f}"})
     _put(figures, "build entries/s wall", **{engine: f"{entries / built['wall']:,.0f}"})
     _put(figures, "build entries per CPU-s", **{engine: f"{entries / built['cpu']:,.0f}"})
+    if built.get("critical"):
+        _put(figures, "build critical-path CPU s (wall with a free core each); entries/s",
+             **{engine: f"{built['critical']:.1f}; {entries / built['critical']:,.0f}"})
     if "pss" in built:
         _put(figures, "build peak PSS / RSS MB (tree)",
              **{engine: f"{built['pss']:.0f} / {built['rss']:.0f}"})
@@ -452,12 +460,15 @@ def print_builds(builds: list[tuple[int, dict[str, float]]]) -> None:
     print("\nbuilds only (faqkb build --force):")
     for _, built in builds:
         print(f"  {built['entries']:>9,} entries: {built['wall']:7.1f} s wall, "
-              f"{built['cpu']:7.1f} s CPU, {built['entries'] / built['wall']:6,.0f} entries/s "
-              f"wall, peak PSS {built['pss']:.0f} MB, index {built['size']:.0f} MB")
+              f"{built['cpu']:7.1f} s CPU, {built['critical']:7.1f} s critical-path CPU, "
+              f"{built['entries'] / built['wall']:6,.0f} entries/s wall, "
+              f"{built['entries'] / built['critical']:6,.0f} on the critical path, "
+              f"peak PSS {built['pss']:.0f} MB, index {built['size']:.0f} MB")
     size, built = builds[-1]
-    rate = built["entries"] / built["wall"]
-    print(f"  1,000,000 entries at {rate:,.0f} entries/s: about "
-          f"{1_000_000 / rate / 60:.1f} minutes (from the {built['entries']:,}-entry build)")
+    rate = built["entries"] / min(built["wall"], built["critical"])
+    print(f"  1,000,000 entries at {rate:,.0f} entries/s (the faster of wall and critical "
+          f"path): about {1_000_000 / rate / 60:.1f} minutes (from the "
+          f"{built['entries']:,}-entry build)")
 
 
 def print_whole_command() -> None:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger("faqkb")
 Progress = Callable[[int, int, str], None]
+WATCH_SHARE = 0.02  # at most this share of a core goes to checking in the background
 RETRY_FIRST = 5.0  # seconds before a failed refresh is tried again...
 RETRY_MOST = 300.0  # ...doubling each time up to this
 
@@ -52,6 +53,7 @@ class IndexKeeper:
         self.checked_at = float("-inf")  # when the documents were last compared
         self._refresh_failure = ""
         self._retry_at = float("-inf")  # no refresh before this, after a failure
+        self.check_cost = 0.0  # processor seconds the last comparison with kb/ took
         self._retry_wait = 0.0
         self._pid = os.getpid()
         self._checking = threading.Lock()
@@ -159,7 +161,12 @@ class IndexKeeper:
         refresh failed a moment ago)."""
         now = time.monotonic()
         self.checked_at = now
-        if now >= self._retry_at and not self.is_fresh():
+        if now < self._retry_at:
+            return
+        started = time.thread_time()
+        fresh = self.is_fresh()
+        self.check_cost = time.thread_time() - started
+        if not fresh:
             self._refresh()
 
     def stop(self) -> None:
@@ -210,7 +217,9 @@ def build_generation(*args: Any, **kwargs: Any) -> Built:
 
 
 class _Watcher:
-    """A daemon thread that checks a keeper's index every ``check_interval`` seconds.
+    """A daemon thread that checks a keeper's index every ``check_interval`` seconds, or
+    less often where a check takes long (a large ``kb/``): checking takes at most
+    :data:`WATCH_SHARE` of a core, so that it does not slow the searches beside it.
 
     It holds the keeper weakly: a knowledge base nobody uses any more is not kept
     alive by its watcher, which then ends.
@@ -234,7 +243,8 @@ class _Watcher:
             keeper = self._keeper()
             if keeper is None or self._stopped.is_set() or keeper.check_interval <= 0:
                 return
-            wait = max(0.0, keeper.checked_at + keeper.check_interval - time.monotonic())
+            interval = max(keeper.check_interval, keeper.check_cost / WATCH_SHARE)
+            wait = max(0.0, keeper.checked_at + interval - time.monotonic())
             del keeper  # not held while waiting
             if self._stopped.wait(wait):
                 return
