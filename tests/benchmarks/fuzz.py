@@ -439,7 +439,7 @@ def main() -> int:
                         help="searches of the budget part")
     parser.add_argument("--attack-seconds", type=float, default=60.0,
                         help="how long the attack part lasts")
-    parser.add_argument("--deep-timeout", type=float, default=300.0,
+    parser.add_argument("--deep-timeout", type=float, default=120.0,
                         help="seconds a build of a deeply nested document may take")
     parser.add_argument("--kills", type=int, default=5, help="SIGKILLs of each command")
     parser.add_argument("--seed", type=int, default=1)

@@ -13,7 +13,9 @@
   function enhance(input) {
     var url = input.getAttribute("data-suggest");
     var wanted = parseInt(input.getAttribute("data-results") || "0", 10) || 0;
-    var field = input.parentElement;
+    // The list spans the whole row of the form (the box and its button): on a phone the
+    // box alone is too narrow for results.
+    var field = input.closest(".search-row") || input.parentElement;
     var listId = input.id + "-suggestions";
     var list = document.createElement("ul");
     var status = document.createElement("div");
