@@ -114,11 +114,16 @@ class Outcome:
         self.leaks += other.leaks
 
     def cpu(self, seconds: float, what: str) -> None:
-        """Count one search's CPU time; a process's first is counted apart."""
-        if self.done <= 1 and not self.first_cpu:
-            self.first_cpu = seconds
-        else:
-            self.worst_cpu = max(self.worst_cpu, (seconds, what))
+        """Count one search's CPU time."""
+        self.worst_cpu = max(self.worst_cpu, (seconds, what))
+
+    def warm_up(self, kb: KnowledgeBase, words: list[str]) -> None:
+        """Run a process's first searches, which open the index and load what spelling
+        needs on first use, and count their CPU time apart from the rest."""
+        for query in ["the", f"{words[0]} qzxjv", f"{words[-1][:-1]}x {words[0]}"]:
+            cpu = time.thread_time()
+            kb.search(query, 10)
+            self.first_cpu = max(self.first_cpu, time.thread_time() - cpu)
 
     def status(self, code: int) -> None:
         self.statuses[code] = self.statuses.get(code, 0) + 1
@@ -140,6 +145,7 @@ def fuzz_library(kb_dir: Path, index_dir: Path, count: int, seed: int,
     kb = KnowledgeBase(kb_dir, index_dir)
     sources = kb.sources()
     outcome = Outcome()
+    outcome.warm_up(kb, words)
     try:
         for _ in range(count):
             if time.monotonic() > deadline:
@@ -287,6 +293,7 @@ def run_budget(args: argparse.Namespace, kb_dir: Path, index_dir: Path) -> Outco
     kb = KnowledgeBase(kb_dir, index_dir)
     try:
         kb.build()
+        outcome.warm_up(kb, words)
         for _ in range(args.budget_queries):
             query = rng.choice(["zzz", "how do i change the setting", "unit", "a",
                                 hostile_query(rng, words, surrogates=False)])
@@ -503,8 +510,8 @@ def main() -> int:
     if {"library", "budget"} & parts:
         figures.append(f"worst search: {worst_cpu[0] * 1000:.1f} ms of CPU (budget 40 ms) "
                        f"<- {worst_cpu[1][:120]}")
-        figures.append(f"worst first search of a process (it opens the index): "
-                       f"{first_cpu * 1000:.1f} ms of CPU")
+        figures.append(f"worst of a process's first searches (they open the index and "
+                       f"load the spelling word lists): {first_cpu * 1000:.1f} ms of CPU")
     print("\nfigures:")
     for line in figures:
         print(f"  {line}")

@@ -1,7 +1,7 @@
 """A document laid out for reading, with its entries anchored and one passage marked.
 
 :func:`lay_out` turns a :class:`~faqkb.models.Document` and its entries into a tree of
-nodes that the ``source.html`` template renders: headings, paragraphs, nested lists,
+nodes (:mod:`faqkb.web.nodes`) that the templates render: headings, paragraphs, nested lists,
 tables, code and breadcrumbs, as the document's blocks describe them. A question the
 document marks as one (``Q:``, schema.org FAQPage data) is a heading of its own.
 
@@ -36,12 +36,11 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import accumulate
-from typing import Literal
 
 from faqkb.documents.markers import answer_marker_length, number_length, question_marker_length
 from faqkb.models import Block, Document, Entry
+from faqkb.web.nodes import ListItem, Node, Row, Segment
 
-NodeKind = Literal["title", "heading", "question", "paragraph", "code", "nav", "list", "table"]
 # Markers the readers' patterns leave to the layout: bullets, letters and roman numerals
 # ("•", "-", "a)", "iv."), and single numbers of up to four digits ("1999.").
 _LIST_MARKER = re.compile(r"[•◦▪▫●○■□‣∙·*+–—-]|\d{1,4}[.)]|[a-zA-Z][.)]|[ivxlcIVXLC]{1,6}[.)]")
@@ -54,78 +53,6 @@ Span = tuple[int, int]
 def anchor_id(entry_id: str) -> str:
     """The HTML id of the anchor where an entry starts."""
     return f"e-{entry_id}"
-
-
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """A run of a block's text; ``anchors`` are the entry ids that start right here."""
-
-    text: str
-    marked: bool = False
-    anchors: tuple[str, ...] = ()
-
-
-def _all_marked(segments: Sequence[Segment]) -> bool:
-    with_text = [s for s in segments if s.text.strip()]
-    return bool(with_text) and all(s.marked for s in with_text)
-
-
-@dataclass(frozen=True, slots=True)
-class ListItem:
-    """An item of a list, and the lists nested under it; ``marker`` is its number as the
-    document writes it ("7.1.", "(2)")."""
-
-    segments: tuple[Segment, ...]
-    children: tuple[Node, ...] = ()
-    marker: str = ""
-
-    @property
-    def in_passage(self) -> bool:
-        """True when the marked passage covers the item's whole text."""
-        return _all_marked(self.segments)
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """A table row; a row is marked whole when the passage touches it."""
-
-    cells: tuple[str, ...]
-    header: bool = False
-    marked: bool = False
-    anchors: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Node:
-    """One piece of the laid-out document.
-
-    ``kind`` picks the element: ``title`` (h1), ``heading`` and ``question`` (``level``
-    2 to 6), ``paragraph``, ``code``, ``nav`` (breadcrumbs), ``list`` (``items``;
-    ``numbered`` lists count from ``start``, unless ``own_markers`` says that the
-    items' numbers are not 1, 2, 3... and must be shown as written) or ``table``
-    (``rows``). ``marker`` is what the text puts before a heading, question or
-    paragraph: its number ("7.1.") or a question or answer marker ("Q:", "A:").
-    """
-
-    kind: NodeKind
-    segments: tuple[Segment, ...] = ()
-    level: int = 1
-    marker: str = ""
-    numbered: bool = False
-    start: int = 1
-    own_markers: bool = False
-    items: tuple[ListItem, ...] = ()
-    rows: tuple[Row, ...] = ()
-
-    @property
-    def in_passage(self) -> bool:
-        """True when the marked passage covers the node's whole text."""
-        return _all_marked(self.segments)
-
-    @property
-    def heading_tag(self) -> str:
-        """``h2`` to ``h6`` for a heading."""
-        return f"h{self.level}"
 
 
 @dataclass(frozen=True, slots=True)
