@@ -98,8 +98,8 @@ def run_search(searcher: Any, scorer: Scorer, stats: TermStats, plan: Plan,
         order = _best(matched, final, len(matched))
         candidates = Candidates.of(docs[order], final[order], scores.coverage[order],
                                    scores.likeness[order], postings)
-        positions, exact, timely = _in_order(searcher, candidates, plan.phrases, enough,
-                                             deadline)
+        positions, exact, timely = _in_order(searcher, scorer, candidates, plan.phrases,
+                                             enough, deadline)
         partial = partial or not timely
         candidates = candidates.subset(positions)
         kept = collapse(candidates)
@@ -127,7 +127,7 @@ def run_search(searcher: Any, scorer: Scorer, stats: TermStats, plan: Plan,
         kind_counts, source_counts = _counts(representatives, postings)
     wanted = frozenset(t for c in concepts if c.emphasis == 1.0
                        for alt, _ in c.alternatives for t in alt)
-    hits = tuple(_hit(searcher, candidates, k, wanted, rarities)
+    hits = tuple(_hit(searcher, scorer, candidates, k, wanted, rarities)
                  for k in kept[offset : offset + limit])
     return SearchResults(
         query=raw_query,
@@ -182,8 +182,9 @@ def _holding_any(postings: Postings, terms: Sequence[str], docs: npt.NDArray[np.
     return mask
 
 
-def _in_order(searcher: Any, candidates: Candidates, phrases: Sequence[tuple[str, ...]],
-              needed: int, deadline: float) -> tuple[list[int], bool, bool]:
+def _in_order(searcher: Any, scorer: Scorer, candidates: Candidates,
+              phrases: Sequence[tuple[str, ...]], needed: int,
+              deadline: float) -> tuple[list[int], bool, bool]:
     """The positions of the candidates whose question or text holds every phrase word
     for word, checked best first until ``needed`` are found or time runs out; whether
     every candidate was checked, and whether there was time to check as many as
@@ -194,7 +195,7 @@ def _in_order(searcher: Any, candidates: Candidates, phrases: Sequence[tuple[str
             return found, False, True
         if position % 16 == 15 and time.thread_time() > deadline:
             return found, False, False
-        entry = _entry(searcher, int(candidates.docs[position]))
+        entry = scorer.entry(int(candidates.docs[position]), searcher, _entry)
         said = [analyze(q) for q in entry.questions] + [analyze(entry.text)]
         if all(any(_contains(words, phrase) for words in said) for phrase in phrases):
             found.append(position)
@@ -231,13 +232,13 @@ def _counts(docs: npt.NDArray[np.int64],
             {postings.source_names[s]: int(n) for s, n in enumerate(sources.tolist()) if n})
 
 
-def _hit(searcher: Any, candidates: Candidates, kept: Kept, wanted: frozenset[str],
-         rarities: dict[str, float]) -> Hit:
-    entry = _entry(searcher, int(candidates.docs[kept.position]))
+def _hit(searcher: Any, scorer: Scorer, candidates: Candidates, kept: Kept,
+         wanted: frozenset[str], rarities: dict[str, float]) -> Hit:
+    entry = scorer.entry(int(candidates.docs[kept.position]), searcher, _entry)
     if len(entry.questions) > 1:
         entry = replace(entry, questions=_as_asked(entry.questions, rarities))
     snippet, highlights = make_snippet(entry.text, wanted)
-    also = tuple(_entry(searcher, int(candidates.docs[d])) for d in kept.repeats)
+    also = tuple(scorer.entry(int(candidates.docs[d]), searcher, _entry) for d in kept.repeats)
     return Hit(entry=entry, score=float(candidates.scores[kept.ranked_as]), snippet=snippet,
                highlights=highlights, also_in=also)
 

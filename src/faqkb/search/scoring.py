@@ -27,15 +27,17 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from faqkb.index.analysis import STOP_WORDS
 from faqkb.index.postings import FIELDS, Postings
-from faqkb.models import KINDS
+from faqkb.models import KINDS, Entry
 from faqkb.search.plan import Concept
 
 FloatArray = npt.NDArray[np.float32]
@@ -52,6 +54,7 @@ SHORTEST = {"question": 0.5, "heading": 0.5, "body": 0.5}
 # A concept in more entries than both of these is "common" (see the module docstring).
 COMMON_MIN_ENTRIES = 1000
 COMMON_SHARE = 0.02
+REMEMBERED_ENTRIES = 4096  # stored entries kept in memory, per generation
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +113,23 @@ class Scorer:
             / postings.average_lengths[f]).astype(np.float32) for f in FIELDS}
         self._question_mass: FloatArray | None = None
         self._guard = threading.Lock()
+        self._entries: OrderedDict[int, Entry] = OrderedDict()
+
+    def entry(self, docnum: int, searcher: Any,
+              read: Callable[[Any, int], Entry]) -> Entry:
+        """The stored entry of ``docnum`` (``read`` from ``searcher``), the most recently
+        shown ones remembered: popular entries are on many pages."""
+        with self._guard:
+            entry = self._entries.get(docnum)
+            if entry is not None:
+                self._entries.move_to_end(docnum)
+                return entry
+        entry = read(searcher, docnum)
+        with self._guard:
+            self._entries[docnum] = entry
+            if len(self._entries) > REMEMBERED_ENTRIES:
+                self._entries.popitem(last=False)
+        return entry
 
     def question_mass(self) -> FloatArray:
         """For every document, the summed rarity of its questions' distinct terms (words
