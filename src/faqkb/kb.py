@@ -332,7 +332,7 @@ class KnowledgeBase:
 
 def _scorer(opened: Opened) -> Scorer:
     """The scorer of a generation, made on its first search."""
-    return opened.once("scorer", lambda o: Scorer(o.postings))
+    return opened.once("scorer", lambda o: Scorer(o.postings, o.documents))
 
 
 def _is_text(value: str) -> bool:

@@ -162,7 +162,9 @@ class Hit:
 
     ``snippet`` is plain text; ``highlights`` are ``(start, end)`` offsets into the
     snippet of the words that matched the query. ``also_in`` names the other
-    entries, usually in other documents, that say the same thing.
+    entries, usually in other documents, that say the same thing. ``part`` is the
+    ``(start, end)`` of the part of the entry's passage that answers, when the entry
+    has parts: the row of a table that matched.
     """
 
     entry: Entry
@@ -170,6 +172,7 @@ class Hit:
     snippet: str
     highlights: tuple[tuple[int, int], ...] = ()
     also_in: tuple[Entry, ...] = ()
+    part: tuple[int, int] | None = None
 
     @property
     def id(self) -> str:
@@ -208,13 +211,14 @@ class Hit:
 
     @property
     def start(self) -> int:
-        """Where the passage starts in the document's text."""
-        return self.entry.start
+        """Where the passage (the part that answers, when there is one) starts in the
+        document's text."""
+        return self.part[0] if self.part else self.entry.start
 
     @property
     def end(self) -> int:
-        """Where the passage ends in the document's text."""
-        return self.entry.end
+        """Where the passage (the part that answers, when there is one) ends."""
+        return self.part[1] if self.part else self.entry.end
 
     @property
     def title(self) -> str:
@@ -229,6 +233,8 @@ class Hit:
     def to_dict(self) -> dict[str, Any]:
         """The hit as a JSON-ready dictionary: the entry's fields plus score and snippet."""
         data = self.entry.to_dict()
+        data["start"], data["end"] = self.start, self.end
+        data["passage"] = [self.entry.start, self.entry.end]
         data["score"] = round(self.score, 4)
         data["snippet"] = self.snippet
         data["highlights"] = [list(span) for span in self.highlights]

@@ -239,8 +239,9 @@ def _hit(searcher: Any, scorer: Scorer, candidates: Candidates, kept: Kept,
         entry = replace(entry, questions=_as_asked(entry.questions, rarities))
     snippet, highlights = make_snippet(entry.text, wanted)
     also = tuple(scorer.entry(int(candidates.docs[d]), searcher, _entry) for d in kept.repeats)
+    part = scorer.matching_row(entry, wanted) if "\n" in entry.text else None
     return Hit(entry=entry, score=float(candidates.scores[kept.ranked_as]), snippet=snippet,
-               highlights=highlights, also_in=also)
+               highlights=highlights, also_in=also, part=part)
 
 
 def _as_asked(questions: tuple[str, ...], rarities: dict[str, float]) -> tuple[str, ...]:

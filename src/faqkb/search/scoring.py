@@ -24,19 +24,21 @@ candidates, so a search costs what the postings of its rarer words cost.
 
 from __future__ import annotations
 
+import bisect
 import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from faqkb.index.analysis import STOP_WORDS
+from faqkb.index.analysis import STOP_WORDS, located_terms
 from faqkb.index.postings import FIELDS, Postings
+from faqkb.index.recorded import RecordedDocuments
 from faqkb.models import KINDS, Entry
 from faqkb.search.plan import Concept
 
@@ -55,6 +57,7 @@ SHORTEST = {"question": 0.5, "heading": 0.5, "body": 0.5}
 COMMON_MIN_ENTRIES = 1000
 COMMON_SHARE = 0.02
 REMEMBERED_ENTRIES = 4096  # stored entries kept in memory, per generation
+REMEMBERED_DOCUMENTS = 64  # documents whose table rows are kept, per generation
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +103,10 @@ class Statistics:
 class Scorer:
     """Scores queries against one generation's postings (safe to share between threads)."""
 
-    def __init__(self, postings: Postings) -> None:
+    def __init__(self, postings: Postings, documents: RecordedDocuments | None = None) -> None:
         self.postings = postings
+        self._documents = documents
+        self._document_rows: OrderedDict[str, list[tuple[int, int, str]]] = OrderedDict()
         self.statistics = Statistics(postings)
         # Words of asking ("what", "can", "the") weigh as much as the knowledge base is
         # made of questions: in an FAQ, how a question is asked tells which one it is;
@@ -130,6 +135,41 @@ class Scorer:
             if len(self._entries) > REMEMBERED_ENTRIES:
                 self._entries.popitem(last=False)
         return entry
+
+    def matching_row(self, entry: Entry, wanted: Collection[str]) -> tuple[int, int] | None:
+        """The span of the table row within ``entry``'s passage that holds the most of
+        the ``wanted`` terms (``None`` when the passage holds no rows, or none matches):
+        a table is one entry, but the row that answers is what a hit points at."""
+        if self._documents is None:
+            return None
+        rows = self._rows(entry.source)
+        first = bisect.bisect_left(rows, (entry.start, -1, ""))
+        best, best_count = None, 0
+        for start, end, text in rows[first:]:
+            if start >= entry.end:
+                break
+            if end > entry.end:
+                continue
+            count = len({term for _, _, term in located_terms(text, wanted)})
+            if count > best_count:
+                best, best_count = (start, end), count
+        return best
+
+    def _rows(self, source: str) -> list[tuple[int, int, str]]:
+        """The table rows of a document, by position (the latest documents remembered)."""
+        with self._guard:
+            rows = self._document_rows.get(source)
+            if rows is not None:
+                self._document_rows.move_to_end(source)
+                return rows
+        document = self._documents.get(source) if self._documents is not None else None
+        rows = sorted((b.start, b.end, b.text) for b in (document.blocks if document else ())
+                      if b.kind == "row")
+        with self._guard:
+            self._document_rows[source] = rows
+            if len(self._document_rows) > REMEMBERED_DOCUMENTS:
+                self._document_rows.popitem(last=False)
+        return rows
 
     def question_mass(self) -> FloatArray:
         """For every document, the summed rarity of its questions' distinct terms (words
@@ -220,13 +260,21 @@ class Scorer:
 
     def _candidates(self, concepts: Sequence[Concept],
                     lookup: _Lookup) -> npt.NDArray[np.int64]:
-        """Every document holding a wording of a concept that picks candidates."""
+        """Every document holding a wording of a concept that picks candidates.
+
+        When no word the query is about is in the index ("how did it start" in a kb
+        without "start"), the questions asked the same way are the nearest there are:
+        the words of asking pick the candidates (and the results say no close match).
+        """
         cutoff = max(COMMON_MIN_ENTRIES, COMMON_SHARE * self.postings.doc_count)
-        said = [c for c in concepts if not c.form]
+        said = [c for c in concepts if not c.form and c.frequency]
+        if not said:
+            said = [c for c in concepts if c.form and c.frequency]
         picking = [c for c in said if c.frequency <= cutoff] or \
             [min(said, key=lambda c: c.frequency)] if said else []
+        fields = ("question",) if picking and picking[0].form else FIELDS
         found = [lookup.postings(f, terms)[0] for c in picking for terms, _ in c.alternatives
-                 for f in FIELDS]
+                 for f in fields]
         found = [d for d in found if len(d)]
         if not found:
             return np.zeros(0, dtype=np.int64)
