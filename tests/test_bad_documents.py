@@ -15,6 +15,7 @@ from faqkb import KnowledgeBase, KnowledgeBaseError
 from faqkb.cli import cli
 from faqkb.documents import MAX_DOCUMENT_BYTES, discover, load_documents, read_document
 from faqkb.errors import DocumentError
+from faqkb.web import create_app
 
 AS_ROOT = getattr(os, "geteuid", lambda: -1)() == 0
 ROOT_READS_ANYTHING = "running as root, which reads a file or folder whatever its mode"
@@ -305,3 +306,115 @@ def test_an_unreadable_knowledge_base_folder_is_a_clear_error(tmp_path: Path) ->
             discover(folder)
     finally:
         folder.chmod(0o755)
+
+
+# -- file names --------------------------------------------------------------------------
+
+
+def write_named(folder: Path, name: bytes, content: str) -> None:
+    """Write a file whose name is the raw bytes ``name``, or skip where names cannot be."""
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(os.path.join(os.fsencode(folder), name), "wb") as handle:
+            handle.write(content.encode("utf-8"))
+    except (OSError, ValueError) as exc:
+        pytest.skip(f"this file system refuses the name {name!r}: {exc}")
+
+
+def test_a_file_name_that_is_not_utf8_is_skipped_with_a_clear_line(tmp_path: Path) -> None:
+    write_named(tmp_path, b"bad\xff.txt", "Can I park?\n\nYes, behind the hall.\n")
+    write(tmp_path, "good.txt", GOOD["good.txt"])
+    documents, warnings = load_documents(tmp_path)
+    assert [d.name for d in documents] == ["good.txt"]
+    assert warnings == [r"bad\xff.txt: skipped, its name is not valid UTF-8 (rename the file)"]
+
+
+def test_a_folder_name_that_is_not_utf8_is_skipped_with_a_clear_line(tmp_path: Path) -> None:
+    write_named(tmp_path / os.fsdecode(b"odd\xfe"), b"inside.txt", "Hello?\n\nHi.\n")
+    assert discover(tmp_path) == ([], [
+        r"odd\xfe: skipped, its name is not valid UTF-8 (rename the file)"])
+
+
+def test_a_file_name_with_a_newline_is_skipped_with_a_clear_line(tmp_path: Path) -> None:
+    write_named(tmp_path, b"tea\ntime.txt", "Is there tea?\n\nYes, at four.\n")
+    assert discover(tmp_path)[1] == [r"tea\ntime.txt: skipped, its name holds a control "
+                                     "character such as a newline (rename the file)"]
+
+
+def test_a_build_with_an_undecodable_name_finishes_and_says_so(tmp_path: Path) -> None:
+    folder = tmp_path / "kb"
+    write(folder, "good.txt", GOOD["good.txt"])
+    write_named(folder, b"bad\xff.txt", "Can I park?\n\nYes, behind the hall.\n")
+    result = CliRunner().invoke(cli, ["build", "--kb", str(folder), "--index-dir",
+                                      str(tmp_path / "index")])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Built: 1 documents")
+    assert r"warning: bad\xff.txt: skipped, its name is not valid UTF-8" in result.stderr
+
+
+def test_a_server_keeps_answering_and_indexing_beside_an_undecodable_name(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "kb"
+    write(folder, "good.txt", GOOD["good.txt"])
+    write_named(folder, b"bad\xff.txt", "Can I park?\n\nYes, behind the hall.\n")
+    app = create_app({"TESTING": True, "FAQKB_KB_DIR": folder,
+                      "FAQKB_INDEX_DIR": tmp_path / "index", "FAQKB_CHECK_INTERVAL": 0})
+    try:
+        client = app.test_client()
+        assert client.get("/search.json?q=session").status_code == 200
+        write(folder, "later.txt", "Do you lend towels?\n\nYes, at the front desk.\n")
+        found = client.get("/search.json?q=towels").get_json()
+        assert [hit["source"] for hit in found["hits"]] == ["later.txt"]
+    finally:
+        app.extensions["faqkb"].close()
+
+
+def test_a_document_read_directly_under_an_undecodable_name_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DocumentError, match=r"bad\\xff.txt: its name is not valid UTF-8"):
+        read_document(tmp_path / "x.txt", os.fsdecode(b"bad\xff.txt"))
+
+
+# -- nesting ---------------------------------------------------------------------------
+
+DEEP = {
+    "divs-10k.html": "<div>" * 10_000 + "deep" + "</div>" * 10_000,
+    "divs-100k.html": "<div>" * 100_000 + "deep" + "</div>" * 100_000,
+    "lists-4k.html": "<ul><li>" * 4_000 + "deep" + "</li></ul>" * 4_000,
+    # 10,000 levels of indentation would be larger than faqkb reads: 2,000 of them.
+    "quotes-2k.rst": "".join(" " * i + "deep\n\n" for i in range(2_000)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEEP))
+def test_markup_nested_beyond_reason_is_refused_before_it_is_parsed(
+        tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, name, DEEP[name])
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("parsed before its depth was checked")
+
+    monkeypatch.setattr("faqkb.documents.html.parse_html", never)
+    monkeypatch.setattr("docutils.core.publish_parts", never)
+    with pytest.raises(DocumentError, match=f"{name}: nested too deeply to read"):
+        read_document(tmp_path / name)
+
+
+def test_a_deep_markdown_list_is_read_without_nesting_it(tmp_path: Path) -> None:
+    # markdown-it stops nesting lists itself: nothing deep reaches the HTML reader.
+    write(tmp_path, "lists.md", "".join("  " * i + "- deep\n" for i in range(400)))
+    assert "deep" in read_document(tmp_path / "lists.md").text
+
+
+def test_many_unclosed_paragraphs_are_not_deep_nesting(tmp_path: Path) -> None:
+    write(tmp_path, "old.html", "<p>An old page, its paragraphs never closed." * 2_000)
+    assert read_document(tmp_path / "old.html").text.count("never closed") == 2_000
+
+
+def test_a_build_refuses_a_deep_document_and_indexes_the_rest(tmp_path: Path) -> None:
+    folder = tmp_path / "kb"
+    write(folder, "good.txt", GOOD["good.txt"])
+    write(folder, "deep.html", DEEP["divs-100k.html"])
+    documents, warnings = load_documents(folder)
+    assert [d.name for d in documents] == ["good.txt"]
+    assert warnings == ["deep.html: nested too deeply to read (markup more than 256 "
+                        "elements deep)"]

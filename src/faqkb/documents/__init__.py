@@ -23,6 +23,7 @@ import hashlib
 import os
 import re
 import stat
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +38,10 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "discover",
     "load_documents",
+    "name_problem",
     "read_document",
     "scan",
+    "shown_name",
 ]
 
 if TYPE_CHECKING:
@@ -151,6 +154,10 @@ def _walk(root: Path) -> tuple[list[tuple[str, os.DirEntry[str]]], list[str]]:
             if item.name.startswith(".") or _BACKUP.search(item.name):
                 continue
             name = prefix + item.name
+            unfit = name_problem(item.name)
+            if unfit:
+                warnings.append(f"{shown_name(name)}: skipped, {unfit}")
+                continue
             if item.is_dir(follow_symlinks=False):
                 subfolders.append((folder / item.name, name + "/"))
             elif not (at_top and item.name in CONFIG_FILES):
@@ -173,6 +180,9 @@ def read_document(path: Path, name: str | None = None, *, root: Path | None = No
     or decoded.
     """
     name = name or path.name
+    unfit = name_problem(name)
+    if unfit:
+        raise DocumentError(f"{shown_name(name)}: {unfit}")
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
         raise DocumentError(f"{name}: not a supported format ({', '.join(SUPPORTED_SUFFIXES)})")
@@ -238,6 +248,24 @@ def _opened_within(descriptor: int, path: Path, root: Path) -> bool:
         return (info.st_dev, info.st_ino) == (now.st_dev, now.st_ino) \
             and Path(os.path.realpath(path)).is_relative_to(root)
     return Path(opened).is_relative_to(root)
+
+
+def name_problem(name: str) -> str:
+    """Why a file or folder name cannot name a document ("" when it can): bytes that
+    are not UTF-8 (entries, links and messages could not carry it), or a control
+    character such as a newline (no link or line of output shows it as it is)."""
+    if any("\udc80" <= ch <= "\udcff" for ch in name):
+        return "its name is not valid UTF-8 (rename the file)"
+    if any(unicodedata.category(ch) == "Cc" for ch in name):
+        return "its name holds a control character such as a newline (rename the file)"
+    return ""
+
+
+def shown_name(name: str) -> str:
+    """``name`` as it can be printed: undecodable bytes as ``\\xff``, control
+    characters as ``\\n``."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
 
 
 def load_documents(kb_dir: Path) -> tuple[list[Document], list[str]]:

@@ -28,6 +28,7 @@ from bs4.dammit import EncodingDetector
 from faqkb.documents.encoding import decode_bytes
 from faqkb.documents.htmltext import TextWriter, parse_html
 from faqkb.documents.layout import Layout, fold, mark_questions
+from faqkb.documents.nesting import check_markup_depth
 from faqkb.documents.schema import faq_page_items, place_faq_items
 from faqkb.models import Block, Dropped
 
@@ -74,7 +75,9 @@ def read_html(raw: bytes) -> Layout:
 
 
 def layout_html(markup: str, encoding: str = "utf-8") -> Layout:
-    """The visible text and blocks of an HTML page given as text."""
+    """The visible text and blocks of an HTML page given as text. Raises
+    :class:`~faqkb.errors.DocumentError` for markup nested beyond reason."""
+    check_markup_depth(markup)
     soup = parse_html(markup)
     items = faq_page_items(soup)
     page_title = soup.title.get_text() if soup.title else ""

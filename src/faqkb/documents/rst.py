@@ -31,6 +31,7 @@ from docutils.writers import html5_polyglot
 from faqkb.documents.encoding import decode_bytes
 from faqkb.documents.html import layout_html
 from faqkb.documents.layout import Layout
+from faqkb.documents.nesting import check_indent_depth
 
 _SETTINGS = {
     "report_level": 5,  # no system messages in the text
@@ -62,6 +63,7 @@ def read_rst(raw: bytes) -> Layout:
     """Decode and lay out a reStructuredText document. Raises
     :class:`~faqkb.errors.DocumentError` when the bytes cannot be decoded."""
     text, encoding = decode_bytes(raw)
+    check_indent_depth(text)
     source = _METADATA.sub("", text)
     _know_extensions(source)
     parts = docutils.core.publish_parts(source, writer=html5_polyglot.Writer(),
