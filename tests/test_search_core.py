@@ -94,3 +94,16 @@ def test_pages_past_the_collapsed_best_candidates_are_still_found(
 def test_a_written_index_has_postings_beside_each_segment(many: KnowledgeBase) -> None:
     generation = Path(many.index_dir) / many.version
     assert list(generation.glob("*.postings"))
+
+
+def test_kind_totals_say_what_a_search_of_each_kind_finds(seeds: KnowledgeBase) -> None:
+    results = seeds.search("running posture")
+    for kind in ("qa", "claim"):
+        assert results.kind_totals[kind] == seeds.search("running posture", kind=kind).total
+
+
+def test_the_best_matching_questions_come_when_asked_for(seeds: KnowledgeBase) -> None:
+    results = seeds.search("strengthen lower back", questions=3)
+    pairs = seeds.search("strengthen lower back", kind="qa", limit=3)
+    assert [e.id for e in results.questions] == [h.id for h in pairs]
+    assert seeds.search("strengthen lower back").questions == ()

@@ -32,6 +32,7 @@ from faqkb.search.scoring import Scorer
 from faqkb.search.synonyms import SYNONYMS_FILE, Synonyms
 
 MAX_LIMIT = 1000
+MAX_QUESTIONS = MAX_LIMIT
 _T = TypeVar("_T")
 _log = logging.getLogger("faqkb")
 _PACKAGE = Path(__file__).resolve().parent
@@ -158,6 +159,7 @@ class KnowledgeBase:
         kind: str | None = None,
         source: str | None = None,
         correct: bool = True,
+        questions: int = 0,
     ) -> SearchResults:
         """Search the knowledge base; what a person typed never raises.
 
@@ -166,16 +168,22 @@ class KnowledgeBase:
         the hits, as ``kind:qa`` and ``source:NAME`` in the query do; both kinds of
         filter apply together (``kind="qa"`` on ``kind:claim`` finds nothing). With ``correct``
         false, words the index does not know are searched as typed (for "search
-        instead for ..." links). Raises :class:`QueryError` for an invalid ``limit``,
-        ``offset`` or ``kind``.
+        instead for ..." links). With ``questions`` (0 to 1000), the results also carry
+        the best matching Q&A pairs, as many (for showing related questions). Raises
+        :class:`QueryError` for an invalid ``limit``, ``offset``, ``kind`` or
+        ``questions``.
         """
         _check_arguments(limit, offset, kind)
+        if isinstance(questions, bool) or not isinstance(questions, int) \
+                or not 0 <= questions <= MAX_QUESTIONS:
+            raise QueryError(f"questions must be an integer from 0 to {MAX_QUESTIONS}, "
+                             f"not {questions!r}")
         raw = clean_query(query)
         if source is not None and not _is_text(source):
             return SearchResults(query=raw, hits=(), total=0)  # no name is such a string
         parsed = parse_query(raw)
         synonyms = self.synonyms()
-        key = (raw, limit, offset, kind, source, correct, self._synonyms[0])
+        key = (raw, limit, offset, kind, source, correct, questions, self._synonyms[0])
 
         def run(opened: Opened) -> SearchResults:
             results = opened.results.get(key)
@@ -186,7 +194,7 @@ class KnowledgeBase:
                                   correct=correct)
                 results = run_search(opened.searcher(), scorer, stats, plan, parsed,
                                      raw, limit=limit, offset=offset, kind=kind,
-                                     source=source)
+                                     source=source, questions=questions)
                 opened.results.put(key, results)
             return results
 

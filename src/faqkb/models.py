@@ -256,8 +256,11 @@ class SearchResults:
     ``corrected`` tells whether the hits are for that suggestion. ``no_close_match``
     says that nothing matched well: the hits, if any, are weak.
     ``kind_counts`` and ``source_counts`` count the matching entries by kind and by
-    source document. ``partial`` says the search ran out of its time budget: the hits
-    are the best of what it found in time.
+    source document. ``kind_totals`` says how many hits a search of each kind (the same
+    words and source) would find, exactly when ``kind_totals_exact``; ``questions`` are
+    the best matching Q&A pairs, when asked for (``questions=`` of
+    :meth:`~faqkb.KnowledgeBase.search`). ``partial`` says the search ran out of its
+    time budget: the hits are the best of what it found in time.
     """
 
     query: str
@@ -270,6 +273,9 @@ class SearchResults:
     partial: bool = False
     kind_counts: Mapping[str, int] = field(default_factory=dict)
     source_counts: Mapping[str, int] = field(default_factory=dict)
+    kind_totals: Mapping[str, int] = field(default_factory=dict)
+    kind_totals_exact: bool = True
+    questions: tuple[Entry, ...] = ()
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -295,7 +301,10 @@ class SearchResults:
             "partial": self.partial,
             "kind_counts": dict(self.kind_counts),
             "source_counts": dict(self.source_counts),
+            "kind_totals": dict(self.kind_totals),
+            "kind_totals_exact": self.kind_totals_exact,
             "hits": [hit.to_dict() for hit in self.hits],
+            "questions": [entry.to_dict() for entry in self.questions],
         }
 
 

@@ -40,7 +40,7 @@ from faqkb.search.ranking import (
     is_close_match,
     rank,
 )
-from faqkb.search.scoring import Scorer
+from faqkb.search.scoring import Scorer, Scores
 from faqkb.search.snippets import make_snippet
 
 # Matches up to this many are collapsed one by one, so totals and counts are exact;
@@ -56,7 +56,7 @@ BoolArray = npt.NDArray[np.bool_]
 
 def run_search(searcher: Any, scorer: Scorer, stats: TermStats, plan: Plan,
                parsed: ParsedQuery, raw_query: str, *, limit: int, offset: int = 0,
-               kind: str | None = None, source: str | None = None,
+               kind: str | None = None, source: str | None = None, questions: int = 0,
                budget: float = TIME_BUDGET) -> SearchResults:
     """Search following ``plan``; best hits first.
 
@@ -65,7 +65,9 @@ def run_search(searcher: Any, scorer: Scorer, stats: TermStats, plan: Plan,
     exactly when at most EXACT_MATCHES entries match (``total_exact``), else as an
     estimate. A search that uses up its ``budget`` of CPU time stops adding words and
     says ``partial``. ``kind`` and ``source`` narrow the hits further, on top of any
-    ``kind:``/``source:`` filters in the query.
+    ``kind:``/``source:`` filters in the query; ``kind_totals`` says what each kind would
+    find. With ``questions``, the best matching pairs (as many) come too, for showing
+    related questions.
     """
     deadline = time.thread_time() + budget
     postings = scorer.postings
@@ -84,39 +86,32 @@ def run_search(searcher: Any, scorer: Scorer, stats: TermStats, plan: Plan,
         allowed &= _holding_all(postings, phrase, docs)
     if plan.excluded:
         allowed &= ~_holding_any(postings, plan.excluded, docs)
-    for kinds, sources in ((parsed.kinds, parsed.sources),
-                           ((kind,) if kind else (), (source,) if source else ())):
-        allowed &= _filter_mask(postings, kinds, sources, docs)
+    allowed &= _filter_mask(postings, parsed.kinds, parsed.sources, docs)
+    allowed &= _filter_mask(postings, (), (source,) if source else (), docs)
+    # What each kind would find (for tabs), before the kind asked for narrows it.
+    of_kind: dict[str, BoolArray] = {k: allowed & (postings.kinds[docs] == number)
+                                     for number, k in enumerate(KINDS)}
+    if kind:
+        allowed = of_kind[kind]
     matched = np.flatnonzero(allowed)
     if not len(matched):
-        return replace(empty, partial=partial)
+        return replace(empty, partial=partial, kind_totals={
+            k: len(group_representatives(docs[mask], final[mask], postings))
+            for k, mask in of_kind.items()}, kind_totals_exact=not any(
+                m.any() for m in of_kind.values()))
     needed = offset + limit
-    enough = max(MIN_CANDIDATES, 2 * needed)
     if plan.phrases:
         # Every word of each phrase is held; the order of the words is checked on the
         # best candidates' stored text, as many as the page needs.
         order = _best(matched, final, len(matched))
-        candidates = Candidates.of(docs[order], final[order], scores.coverage[order],
-                                   scores.likeness[order], postings)
+        candidates = _candidates(order, final, scores, postings)
         positions, exact, timely = _in_order(searcher, scorer, candidates, plan.phrases,
-                                             enough, deadline)
+                                             max(MIN_CANDIDATES, 2 * needed), deadline)
         partial = partial or not timely
         candidates = candidates.subset(positions)
         kept = collapse(candidates)
     else:
-        # Collapsing is greedy in ranked order, so collapsing the best candidates gives
-        # the first hits of collapsing them all: take more only when the page needs it.
-        exact = len(matched) <= EXACT_MATCHES
-        take = len(matched) if exact else enough
-        while True:
-            order = _best(matched, final, take)
-            candidates = Candidates.of(docs[order], final[order], scores.coverage[order],
-                                       scores.likeness[order], postings)
-            kept = collapse(candidates)
-            if take >= len(matched) or len(kept) >= needed:
-                break
-            take = min(len(matched), 4 * take)
-        exact = take >= len(matched)
+        candidates, kept, exact = _collapsed(matched, final, scores, postings, needed)
     if exact:
         total = len(kept)
         kind_counts, source_counts = _counts(candidates.docs[[k.position for k in kept]],
@@ -125,10 +120,22 @@ def run_search(searcher: Any, scorer: Scorer, stats: TermStats, plan: Plan,
         representatives = group_representatives(docs[matched], final[matched], postings)
         total = max(len(kept), len(representatives))
         kind_counts, source_counts = _counts(representatives, postings)
+    # Each kind's hits, collapsed once: for its total and, for pairs, the best questions.
+    by_kind = {k: (candidates, kept, exact) if k == kind and not plan.phrases else
+               _collapsed(np.flatnonzero(mask), final, scores, postings,
+                          questions if k == "qa" else 0)
+               for k, mask in of_kind.items()}
+    totals = {k: (total, exact) if k == kind else
+              _total(np.flatnonzero(of_kind[k]), final, scores, postings, by_kind[k],
+                     checked=not plan.phrases)
+              for k in of_kind}
     wanted = frozenset(t for c in concepts if c.emphasis == 1.0
                        for alt, _ in c.alternatives for t in alt)
     hits = tuple(_hit(searcher, scorer, candidates, k, wanted, rarities)
                  for k in kept[offset : offset + limit])
+    pairs, best_pairs, _ = by_kind["qa"]
+    asked = tuple(scorer.entry(int(pairs.docs[k.position]), searcher, _entry)
+                  for k in best_pairs[:questions])
     return SearchResults(
         query=raw_query,
         hits=hits,
@@ -140,7 +147,50 @@ def run_search(searcher: Any, scorer: Scorer, stats: TermStats, plan: Plan,
         no_close_match=not is_close_match(candidates, kept),
         kind_counts=kind_counts,
         source_counts=source_counts,
+        kind_totals={k: int(n) for k, (n, _) in totals.items()},
+        kind_totals_exact=all(e for _, e in totals.values()),
+        questions=asked,
     )
+
+
+def _candidates(order: npt.NDArray[np.int64], final: npt.NDArray[np.float32], scores: Scores,
+                postings: Postings) -> Candidates:
+    return Candidates.of(scores.docs[order], final[order], scores.coverage[order],
+                         scores.likeness[order], postings)
+
+
+def _collapsed(matched: npt.NDArray[np.int64], final: npt.NDArray[np.float32],
+               scores: Scores, postings: Postings,
+               needed: int) -> tuple[Candidates, list[Kept], bool]:
+    """The best of ``matched`` (positions among the scored) collapsed, at least
+    ``needed`` hits of them when there are, and whether every match was collapsed.
+
+    Collapsing is greedy in ranked order, so collapsing the best candidates gives the
+    first hits of collapsing them all: more are taken only when the page needs them.
+    """
+    exact = len(matched) <= EXACT_MATCHES
+    take = len(matched) if exact else max(MIN_CANDIDATES, 2 * needed)
+    while True:
+        candidates = _candidates(_best(matched, final, take), final, scores, postings)
+        kept = collapse(candidates)
+        if take >= len(matched) or len(kept) >= needed:
+            return candidates, kept, take >= len(matched)
+        take = min(len(matched), 4 * take)
+
+
+def _total(matched: npt.NDArray[np.int64], final: npt.NDArray[np.float32], scores: Scores,
+           postings: Postings, collapsed: tuple[Candidates, list[Kept], bool],
+           *, checked: bool = True) -> tuple[int, bool]:
+    """How many hits ``matched`` collapses into (``collapsed``: :func:`_collapsed` of
+    it), and whether that is exact (never when they were not ``checked``: a phrase's
+    word order is checked on hits only)."""
+    if not len(matched):
+        return 0, True
+    _, kept, complete = collapsed
+    if complete and checked:
+        return len(kept), True
+    return max(len(kept), len(group_representatives(scores.docs[matched], final[matched],
+                                                    postings))), False
 
 
 def _phrase_concept(stats: TermStats, terms: tuple[str, ...]) -> Concept:

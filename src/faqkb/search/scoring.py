@@ -58,6 +58,7 @@ COMMON_MIN_ENTRIES = 1000
 COMMON_SHARE = 0.02
 REMEMBERED_ENTRIES = 4096  # stored entries kept in memory, per generation
 REMEMBERED_DOCUMENTS = 64  # documents whose table rows are kept, per generation
+REMEMBERED_SCORINGS = 16  # the latest queries' scores, for a page's several searches
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,7 @@ class Scorer:
         self._question_mass: FloatArray | None = None
         self._guard = threading.Lock()
         self._entries: OrderedDict[int, Entry] = OrderedDict()
+        self._scored: OrderedDict[tuple[Concept, ...], Scores] = OrderedDict()
 
     def entry(self, docnum: int, searcher: Any,
               read: Callable[[Any, int], Entry]) -> Entry:
@@ -210,8 +212,24 @@ class Scorer:
         the remaining concepts are left out (the rarest is always scored).
 
         ``rarity`` gives the IDF of each single term the concepts mention (for the
-        question-likeness union).
+        question-likeness union). The latest complete scorings are remembered: a results
+        page asks the same words again for its other tabs and related questions.
         """
+        key = tuple(concepts)
+        with self._guard:
+            known = self._scored.get(key)
+        if known is not None:
+            return known, False
+        scores, partial = self._score(concepts, rarity, deadline)
+        if not partial:
+            with self._guard:
+                self._scored[key] = scores
+                if len(self._scored) > REMEMBERED_SCORINGS:
+                    self._scored.popitem(last=False)
+        return scores, partial
+
+    def _score(self, concepts: Sequence[Concept], rarity: dict[str, float],
+               deadline: float) -> tuple[Scores, bool]:
         lookup = _Lookup(self.postings)
         docs = self._candidates(concepts, lookup)
         size = len(docs)

@@ -16,8 +16,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import abort, current_app, url_for
+from flask import abort, current_app, g, url_for
 
 from faqkb.kb import KnowledgeBase
 from faqkb.models import KINDS, Entry, Hit, SearchResults
@@ -59,7 +60,13 @@ class SearchRequest:
         params.update(changes)
         if params.get("page") == 1:
             params["page"] = None
-        return url_for(endpoint, **{k: v for k, v in params.items() if v not in (None, "")})
+        given: dict[str, Any] = {k: v for k, v in params.items() if v not in (None, "")}
+        if "fmt" in given:  # part of the path, not of the query string
+            return url_for(endpoint, **given)
+        query = [(k, str(v)) for k, v in given.items()]
+        # As url_for writes them (the same safe characters), without building the route
+        # again for each of a page's fifty links.
+        return f"{_path(endpoint)}?{urlencode(query, safe=_SAFE)}" if query else _path(endpoint)
 
     @classmethod
     def of(cls, args: Mapping[str, str]) -> SearchRequest:
@@ -97,6 +104,18 @@ def shown_count(count: int, exact: bool = True) -> str:
         return f"{count:,}"
     digits = int(math.log10(count)) - 1  # two significant digits
     return f"about {round(count, -digits):,}"
+
+
+_SAFE = "!$'()*,/:;?@"  # what werkzeug leaves unquoted in a query string
+
+
+def _path(endpoint: str) -> str:
+    """The path of ``endpoint``, built once per request."""
+    paths: dict[str, str] = g.setdefault("faqkb_paths", {})
+    path = paths.get(endpoint)
+    if path is None:
+        path = paths[endpoint] = url_for(endpoint)
+    return path
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,30 +170,30 @@ class ResultsPage:
         correct = not wanted.exact
 
         def run(limit: int, offset: int = 0, *, kind: str | None, source: str | None,
-                ) -> SearchResults:
+                questions: int = 0) -> SearchResults:
             return kb.search(wanted.query, limit, offset=offset, kind=kind, source=source,
-                             correct=correct)
+                             correct=correct, questions=questions)
 
-        # One more hit than the page holds says whether another page exists.
-        fetched = run(wanted.per_page + 1, wanted.offset, kind=wanted.kind, source=wanted.source)
+        # One more hit than the page holds says whether another page exists; the same
+        # search says what each kind's tab finds and which questions match best.
+        fetched = run(wanted.per_page + 1, wanted.offset, kind=wanted.kind,
+                      source=wanted.source, questions=wanted.per_page + RELATED_QUESTIONS)
         results = _first(fetched, wanted.per_page)
         has_next = len(fetched.hits) > wanted.per_page
         pages = max(1, math.ceil(results.total / wanted.per_page)) if results.total_exact \
             else None
-        # Each kind's count is what its link finds: a claim inside a pair's answer is
-        # not listed again among all results, but it is among claims. The search for
-        # pairs also finds the related questions.
-        asked = run(wanted.per_page + RELATED_QUESTIONS, kind="qa", source=wanted.source)
-        by_kind: dict[str | None, SearchResults] = {
-            kind: results if kind == wanted.kind else asked if kind == "qa"
-            else run(1, kind=kind, source=wanted.source)
-            for kind in (None, *KINDS)}
+        everything = results if wanted.kind is None else run(1, kind=None, source=wanted.source)
+        kinds: dict[str | None, tuple[int, bool]] = {
+            None: (everything.total, everything.total_exact),
+            **{k: (fetched.kind_totals.get(k, 0), fetched.kind_totals_exact) for k in KINDS}}
+        if wanted.kind is not None:
+            kinds[wanted.kind] = (results.total, results.total_exact)
         by_source = results if wanted.source is None else run(1, kind=wanted.kind, source=None)
         best = best_answer(results) if wanted.page == 1 else None
         shown = {hit.id for hit in results.hits}
         related: tuple[Entry, ...] = ()
         if results.hits and not results.no_close_match:
-            related = tuple(h.entry for h in asked.hits if h.id not in shown
+            related = tuple(e for e in fetched.questions if e.id not in shown
                             )[:RELATED_QUESTIONS]
         ranked = sorted(by_source.source_counts.items(), key=lambda item: (-item[1], item[0]))
         if wanted.source and not any(name == wanted.source for name, _ in ranked):
@@ -183,7 +202,7 @@ class ResultsPage:
             wanted=wanted, results=results,
             hits=results.hits[1:] if best is not None else results.hits, best=best,
             has_next=has_next, pages=pages,
-            kinds=tuple(_kind_facets(wanted, by_kind)),
+            kinds=tuple(_kind_facets(wanted, kinds)),
             sources=tuple(Facet(titles.get(name, name), count,
                                 wanted.url(source=name, page=None), name == wanted.source,
                                 by_source.total_exact, name)
@@ -196,10 +215,10 @@ def _first(results: SearchResults, count: int) -> SearchResults:
 
 
 def _kind_facets(wanted: SearchRequest,
-                 by_kind: Mapping[str | None, SearchResults]) -> list[Facet]:
+                 totals: Mapping[str | None, tuple[int, bool]]) -> list[Facet]:
     labels = {None: "All", "qa": "Q&A pairs", "claim": "Claims"}
-    return [Facet(label, by_kind[value].total, wanted.url(kind=value, page=None),
-                  wanted.kind == value, by_kind[value].total_exact)
+    return [Facet(label, totals[value][0], wanted.url(kind=value, page=None),
+                  wanted.kind == value, totals[value][1])
             for value, label in labels.items()]
 
 
