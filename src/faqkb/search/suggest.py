@@ -6,7 +6,9 @@ with what was typed.
 - :class:`Suggester` holds every question of the Q&A entries and answers
   :meth:`Suggester.suggest` for each keystroke, best first: questions that begin with
   what was typed, then those that contain it in order, then the rest; whole words
-  matched before parts of words; shorter questions before longer ones.
+  matched before parts of words; shorter questions before longer ones. The questions
+  holding words that start with each typed word are found in a sorted list of every
+  question word, and only they are compared.
 - :class:`Suggestion` is one answer: the question, its entry, and where in the
   question the typed words matched.
 
@@ -17,16 +19,23 @@ Nothing here knows about the index or the web.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
 
 from faqkb.models import Entry
 
 MAX_TYPED_CHARS = 200
 MAX_TYPED_WORDS = 12
 DEFAULT_LIMIT = 8
+# Matches considered per suggestion wanted, shortest questions first: with a prefix
+# as short as "a" a large FAQ has thousands, and the best are among the short ones.
+CONSIDERED = 20
 _WORD = re.compile(r"\w+")
 
 
@@ -83,7 +92,16 @@ class Suggester:
                 seen.add(words)
                 spans = tuple((m.start(), m.end()) for m in matches)
                 questions.append(_Question(text, entry, words, spans))
+        # Shorter questions first: the order matches are looked for in.
+        questions.sort(key=lambda q: (len(q.words), q.text.casefold()))
         self._questions = questions
+        # Every word of every question, sorted, with the question it is in: the
+        # questions holding a word that starts with a typed one are a range of it.
+        pairs = sorted((word, number) for number, q in enumerate(questions)
+                       for word in set(q.words))
+        self._words = [word for word, _ in pairs]
+        self._holders = np.fromiter((number for _, number in pairs), dtype=np.int64,
+                                    count=len(pairs))
 
     def __len__(self) -> int:
         return len(self._questions)
@@ -101,7 +119,8 @@ class Suggester:
         if not typed_words:
             return []
         ranked: list[tuple[tuple[int, int, int, str], Suggestion]] = []
-        for question in self._questions:
+        for number in self._holding_all(typed_words).tolist():
+            question = self._questions[number]
             positions = _match(typed_words, question.words)
             if positions is None:
                 continue
@@ -109,8 +128,22 @@ class Suggester:
                                                                  strict=True))
             rank = (_order(positions), partial, len(question.words), question.text.casefold())
             ranked.append((rank, _suggestion(question, typed_words, positions)))
+            if len(ranked) >= limit * CONSIDERED:
+                break  # enough of the shortest matching questions to rank
         ranked.sort(key=lambda item: item[0])
         return [suggestion for _, suggestion in ranked[:limit]]
+
+    def _holding_all(self, prefixes: list[str]) -> npt.NDArray[np.int64]:
+        """The questions (numbers, shortest first) holding, for each of ``prefixes``,
+        a word that starts with it."""
+        held = np.ones(len(self._questions), dtype=bool)
+        for prefix in set(prefixes):
+            first = bisect.bisect_left(self._words, prefix)
+            last = bisect.bisect_left(self._words, prefix + "\U0010ffff", first)
+            holding = np.zeros(len(self._questions), dtype=bool)
+            holding[self._holders[first:last]] = True
+            held &= holding
+        return np.flatnonzero(held)
 
 
 def _match(typed: list[str], words: tuple[str, ...]) -> list[int] | None:
