@@ -19,11 +19,12 @@ from typing import Any, TypeVar
 
 import click
 
+from faqkb import cli_cluster
 from faqkb.documents import discover, read_document
 from faqkb.errors import DocumentError, FaqkbError, IndexBuildError
 from faqkb.index import storage
 from faqkb.kb import KnowledgeBase, default_kb_dir
-from faqkb.models import Entry, Hit
+from faqkb.models import BuildReport, Entry, Hit
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Two processes use two cores: Python runs one thread at a time in each. More would
@@ -69,13 +70,14 @@ def cli() -> None:
               show_default="the number of cores",
               type=click.IntRange(1, 64),
               help="Processes for a full build of a large knowledge base. Env: FAQKB_JOBS.")
+@cli_cluster.build_options
 def build(kb_dir: str | None, index_dir: str | None, force: bool, strict: bool,
-          jobs: int) -> None:
+          jobs: int, output: str | None, dask: str | None) -> None:
     """Build the index of the knowledge base (only when something changed)."""
     with _user_errors():
         kb = KnowledgeBase(kb_dir, index_dir)
         with _ProgressBar("Extracting") as progress:
-            report = kb.build(force=force, progress=progress, jobs=jobs)
+            report = cli_cluster.build(kb, dask, force=force, jobs=jobs, progress=progress)
     state = {"full": "Built:", "update": f"Updated {report.reindexed} changed document(s):",
              "none": "Up to date:"}[report.mode]
     click.echo(
@@ -88,6 +90,9 @@ def build(kb_dir: str | None, index_dir: str | None, force: bool, strict: bool,
         click.echo(f"Left out as page chrome: {counts} (faqkb extract --explain shows them)")
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
+    if output:
+        with _user_errors():
+            click.echo(cli_cluster.publish(kb, output))
     if strict and report.warnings:
         raise click.ClickException(f"{len(report.warnings)} documents were skipped (--strict)")
 
@@ -249,26 +254,33 @@ def _documents(target: Path) -> Iterator[tuple[Path, str, bool]]:
 @click.option("--description", envvar="FAQKB_DESCRIPTION",
               help="A sentence the home page says about the site (default: kb/faqkb.toml's "
                    "description). Env: FAQKB_DESCRIPTION.")
+@cli_cluster.serve_options
 def serve(kb_dir: str | None, index_dir: str | None, host: str, port: int,
           threads: int, workers: int, insights: bool, insights_token: str | None,
           insights_db: str | None, insights_retention: int | None, title: str | None,
-          description: str | None) -> None:
+          description: str | None, read_only: bool, access_log: str | None) -> None:
     """Serve the web app with waitress, building the index first when needed."""
     from faqkb.web import create_app  # only this command needs the server (and Flask)
     from faqkb.web.server import create_server
     from faqkb.web.site import SETTINGS_FILE, read_settings_file
 
+    cli_cluster.check_read_only(read_only, insights, insights_db)
     with _user_errors():
-        kb = KnowledgeBase(kb_dir, index_dir)
-        try:
-            with _ProgressBar("Extracting") as progress:
-                report = kb.build(progress=progress, jobs=available_cores())
-        except IndexBuildError as exc:
-            if storage.current_generation(kb.index_dir) is None:
-                raise
-            click.echo(f"warning: {exc}; serving the index as it is", err=True)
-            report = kb.report()
+        kb = KnowledgeBase(kb_dir, index_dir, read_only=read_only)
+        report: BuildReport | None
+        if read_only:
+            report = cli_cluster.served_report(kb)
+        else:
+            try:
+                with _ProgressBar("Extracting") as progress:
+                    report = kb.build(progress=progress, jobs=available_cores())
+            except IndexBuildError as exc:
+                if storage.current_generation(kb.index_dir) is None:
+                    raise
+                click.echo(f"warning: {exc}; serving the index as it is", err=True)
+                report = kb.report()
         config = {"FAQKB_KB_DIR": kb.kb_dir, "FAQKB_INDEX_DIR": kb.index_dir,
+                  "FAQKB_READ_ONLY": read_only, "FAQKB_ACCESS_LOG": access_log,
                   # Without the flag, kb/faqkb.toml's [insights] decides.
                   "FAQKB_INSIGHTS": True if insights else None,
                   "FAQKB_INSIGHTS_TOKEN": insights_token,
@@ -276,8 +288,8 @@ def serve(kb_dir: str | None, index_dir: str | None, host: str, port: int,
                   "FAQKB_INSIGHTS_RETENTION_DAYS": insights_retention,
                   "FAQKB_TITLE": title, "FAQKB_DESCRIPTION": description}
         app = create_app(config)
-    _, problems = read_settings_file(kb.kb_dir / SETTINGS_FILE)
-    for warning in [*report.warnings, *problems]:
+    _, problems = read_settings_file(kb.settings_dir / SETTINGS_FILE)
+    for warning in [*(report.warnings if report else ()), *problems]:
         click.echo(f"warning: {warning}", err=True)
     try:
         server = create_server(app, host=host, port=port, threads=threads)
@@ -287,8 +299,10 @@ def serve(kb_dir: str | None, index_dir: str | None, host: str, port: int,
         problem = ""
     if problem:  # raised outside the handler, so nothing keeps the failed server alive
         raise click.ClickException(f"cannot listen on {host}:{port}: {problem}")
-    click.echo(f"Serving {report.documents} documents, {report.qa_pairs} Q&A pairs and "
-               f"{report.claims} claims from {kb.kb_dir}")
+    if report is not None:
+        source = f"{kb.index_dir} (read-only)" if read_only else str(kb.kb_dir)
+        click.echo(f"Serving {report.documents} documents, {report.qa_pairs} Q&A pairs and "
+                   f"{report.claims} claims from {source}")
     addresses = _listening(server)
     for address in addresses:
         click.echo(f"Listening on {address} (press Ctrl+C to stop)")

@@ -5,7 +5,7 @@
 the documents or the extractor changed (checked on first use and then every
 ``check_interval`` seconds in the background, off the search path); it serves searches
 from a searcher opened once per thread, and picks up a newer index built by another
-process.
+process; a read-only one only follows an index published elsewhere (see ``read_only``).
 
 :func:`search` is the one-line entry point over the bundled knowledge base.
 """
@@ -16,13 +16,16 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TypeVar
 
-from faqkb.errors import IndexBuildError, KnowledgeBaseError, QueryError
+from faqkb.errors import FaqkbError, IndexBuildError, KnowledgeBaseError, QueryError
 from faqkb.index import storage
+from faqkb.index.follow import Follower
 from faqkb.index.keeper import IndexKeeper, Progress
 from faqkb.index.opened import DAMAGE, DamagedIndex, Opened, is_damaged, open_generation
+from faqkb.index.pins import Pins
 from faqkb.index.schema import stored_entry
 from faqkb.models import KINDS, BuildReport, Document, Entry, SearchResults
 from faqkb.search.plan import plan_query
@@ -64,6 +67,9 @@ class KnowledgeBase:
     built or refreshed on demand: ``kb/`` is compared with it on first use, then every
     ``check_interval`` seconds by a background thread (searches meanwhile answer from
     the index in service); 0 checks before every search instead, in its thread.
+    With ``read_only``, nothing is built or written: it serves the generation in
+    service in ``index_dir``, and moves to each one published there, with the
+    settings files it carries (see :mod:`faqkb.index.follow` and :mod:`.publish`).
     """
 
     def __init__(
@@ -73,6 +79,7 @@ class KnowledgeBase:
         *,
         auto_build: bool = True,
         check_interval: float = 1.0,
+        read_only: bool = False,
     ) -> None:
         folder = Path(kb_dir).expanduser() if kb_dir is not None else default_kb_dir()
         env_index = os.environ.get("FAQKB_INDEX_DIR")
@@ -82,11 +89,13 @@ class KnowledgeBase:
             index = Path(env_index).expanduser()
         else:
             index = storage.default_index_dir(folder)
-        self._keeper = IndexKeeper(folder, index, auto_build=auto_build,
+        self._keeper = IndexKeeper(folder, index, auto_build=auto_build and not read_only,
                                    check_interval=check_interval)
+        self._follower = Follower(index, check_interval) if read_only else None
+        self._pins = Pins()
         self._lock = threading.RLock()
         self._opened: Opened | None = None
-        self._synonyms: tuple[tuple[int, int] | None, Synonyms] = (None, Synonyms())
+        self._synonyms: tuple[tuple[str, int, int] | None, Synonyms] = (None, Synonyms())
 
     def __repr__(self) -> str:
         return f"KnowledgeBase(kb_dir={str(self.kb_dir)!r}, index_dir={str(self.index_dir)!r})"
@@ -100,6 +109,29 @@ class KnowledgeBase:
     def index_dir(self) -> Path:
         """The folder of the index."""
         return self._keeper.index_dir
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the knowledge base only follows an index published elsewhere."""
+        return self._follower is not None
+
+    @property
+    def settings_dir(self) -> Path:
+        """Where ``synonyms.txt`` and ``faqkb.toml`` are read: ``kb_dir``; for a
+        read-only knowledge base, the generation it serves, which carries them when it
+        was published (before it has one open: the index folder, which holds none)."""
+        if self._follower is None:
+            return self.kb_dir
+        try:
+            return self._open().generation
+        except FaqkbError:
+            return self.index_dir
+
+    def one_generation(self) -> AbstractContextManager[Callable[[], str | None]]:
+        """A block within which this thread's every use of the index is answered by the
+        generation its first use opened (one page, one index); it yields a function that
+        names that generation (``None`` while unused). See :mod:`faqkb.index.pins`."""
+        return self._pins.block()
 
     @property
     def auto_build(self) -> bool:
@@ -137,8 +169,10 @@ class KnowledgeBase:
         ``progress(done, total, name)`` is called as documents are extracted.
         One build runs at a time in an index folder; another waits for it.
         Raises :class:`KnowledgeBaseError` when the folder is missing and
-        :class:`IndexBuildError` when the index cannot be written.
+        :class:`IndexBuildError` when the index cannot be written (or is read-only).
         """
+        if self.read_only:
+            raise IndexBuildError(f"the index in {self.index_dir} is read-only here")
         return self._keeper.build(force=force, progress=progress, jobs=jobs)
 
     def report(self) -> BuildReport:
@@ -202,10 +236,10 @@ class KnowledgeBase:
 
     def synonyms(self) -> Synonyms:
         """The synonym groups of ``kb/synonyms.txt``, re-read whenever the file changes."""
-        path = self.kb_dir / SYNONYMS_FILE
+        path = self.settings_dir / SYNONYMS_FILE
         try:
             stat = path.stat()
-            key: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+            key: tuple[str, int, int] | None = (str(path), stat.st_mtime_ns, stat.st_size)
         except OSError:
             key = None
         if key != self._synonyms[0]:
@@ -264,6 +298,8 @@ class KnowledgeBase:
         """Close the open index (once the searches in progress are done with it) and stop
         checking ``kb/`` in the background; a later search opens it again."""
         self._keeper.stop()
+        if self._follower is not None:
+            self._follower.close()
         with self._lock:
             if self._opened is not None:
                 self._opened.retire()
@@ -277,6 +313,21 @@ class KnowledgeBase:
     def _open(self, *, enter: bool = False) -> Opened:
         """The generation in service, opened; with ``enter``, entered by the caller (who
         must leave it), so that it is not closed while the caller uses it."""
+        opened = self._pins.held()
+        if opened is not None:  # entered by the block that holds it: it stays open
+            if enter:
+                opened.enter()
+            return opened
+        opened = self._follower.open(enter=True) if self._follower \
+            else self._open_in_service()
+        self._pins.hold(opened)
+        if not enter:
+            opened.leave()
+        return opened
+
+    def _open_in_service(self) -> Opened:
+        """The generation in service, opened (or reopened when another took its place)
+        and entered."""
         generation = self._ensure_index()
         with self._lock:
             if self._opened is not None and self._opened.generation != generation:
@@ -287,8 +338,7 @@ class KnowledgeBase:
                 self._opened = self._open_or_rebuild(generation)
                 if previous is not None:
                     previous.retire()
-            if enter:
-                self._opened.enter()
+            self._opened.enter()
             return self._opened
 
     def _open_or_rebuild(self, generation: Path) -> Opened:
@@ -329,6 +379,7 @@ class KnowledgeBase:
                 if self._opened is opened:
                     self._opened = None
                     opened.retire()
+                self._pins.drop(opened)  # the retry opens afresh
             retry = self._open(enter=True)
             try:
                 return action(retry)

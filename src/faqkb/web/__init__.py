@@ -14,6 +14,8 @@ part of faqkb that imports Flask.
   Flask); :mod:`.reading` renders it once per index generation.
 - :mod:`.server` and :mod:`.workers`: waitress set up for faqkb, in one process or several.
 - :mod:`.insights`: when insights are on, recording searches, votes, the insights page.
+- :mod:`.health`: ``/healthz`` for load balancers, one generation per request;
+  :mod:`.accesslog`: request logs in the Combined Log Format.
 
 ``flask --app faqkb.web run --debug`` serves it for development; ``faqkb serve`` runs
 it with waitress.
@@ -30,7 +32,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from faqkb.errors import DocumentError, FaqkbError, QueryError
 from faqkb.kb import KnowledgeBase
-from faqkb.web import guards, insights, views
+from faqkb.web import guards, health, insights, views
+from faqkb.web.accesslog import AccessLog
 from faqkb.web.site import SiteSettings
 from faqkb.web.summary import SummaryCache
 
@@ -57,7 +60,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     - ``FAQKB_KB_DIR`` and ``FAQKB_INDEX_DIR``: the knowledge base and its index
       (default: as :class:`~faqkb.kb.KnowledgeBase` chooses, so the environment
       variables of the same names, then the bundled ``kb/``);
-    - ``FAQKB_CHECK_INTERVAL``: seconds between checks of ``kb/`` for changes;
+    - ``FAQKB_CHECK_INTERVAL``: seconds between checks of ``kb/`` for changes (or, with
+      ``FAQKB_READ_ONLY``, of the index folder for a newly published generation);
+    - ``FAQKB_READ_ONLY``: never build; serve what is published in the index folder;
+    - ``FAQKB_ACCESS_LOG``: a file to log each request to (``-``: standard output);
     - ``FAQKB_PER_PAGE``: results on a page (a request may ask for up to 100);
     - ``FAQKB_MAX_QUERY_CHARS``: the longest query accepted (longer ones get a 400);
     - ``FAQKB_TITLE`` and ``FAQKB_DESCRIPTION``: what the site calls itself and says
@@ -65,13 +71,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     - ``FAQKB_INSIGHTS`` and the other ``FAQKB_INSIGHTS_*`` settings of
       :mod:`faqkb.web.insights`: record what people search for (off by default).
 
-    Raises :class:`~faqkb.errors.KnowledgeBaseError` when no knowledge base is found.
+    Raises :class:`~faqkb.errors.KnowledgeBaseError` when no knowledge base is found
+    and :class:`~faqkb.errors.FaqkbError` when the access log cannot be opened.
     """
     app = Flask(__name__, template_folder=str(find_templates()))
     app.config.from_mapping(
         FAQKB_KB_DIR=None,
         FAQKB_INDEX_DIR=None,
         FAQKB_CHECK_INTERVAL=1.0,
+        FAQKB_READ_ONLY=False,
+        FAQKB_ACCESS_LOG=None,
         FAQKB_PER_PAGE=10,
         FAQKB_MAX_QUERY_CHARS=500,
         FAQKB_TITLE=None,
@@ -81,11 +90,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     check_interval = float(app.config["FAQKB_CHECK_INTERVAL"])
     kb = KnowledgeBase(app.config["FAQKB_KB_DIR"], app.config["FAQKB_INDEX_DIR"],
-                       check_interval=check_interval)
+                       check_interval=check_interval,
+                       read_only=bool(app.config["FAQKB_READ_ONLY"]))
     app.extensions[KNOWLEDGE_BASE] = kb
     app.extensions[views.SUMMARY] = SummaryCache()
     app.extensions[views.SITE] = SiteSettings(
-        kb.kb_dir, {"title": app.config["FAQKB_TITLE"],
+        lambda: kb.settings_dir, {"title": app.config["FAQKB_TITLE"],
                     "description": app.config["FAQKB_DESCRIPTION"]},
         check_interval=check_interval)
     app.jinja_env.trim_blocks = True
@@ -94,7 +104,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.wsgi_app = guards.UsableHost(  # type: ignore[method-assign]
         guards.ReadableQueryString(app.wsgi_app))
+    if app.config["FAQKB_ACCESS_LOG"]:
+        target = str(app.config["FAQKB_ACCESS_LOG"])
+        try:
+            app.wsgi_app = AccessLog(app.wsgi_app, target)  # type: ignore[method-assign]
+        except OSError as exc:
+            raise FaqkbError(f"cannot open the access log {target}: "
+                             f"{exc.strerror or exc}") from None
     app.register_blueprint(views.bp)
+    health.init_app(app)
     insights.init_app(app)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(FaqkbError, _library_error)

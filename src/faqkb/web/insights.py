@@ -95,7 +95,7 @@ def init_app(app: Flask) -> None:
         app.config.setdefault(key, value)
     app.context_processor(_template_helpers)
     kb = cast(KnowledgeBase, app.extensions["faqkb"])
-    in_file, problems = read_insights_settings(kb.kb_dir)
+    in_file, problems = read_insights_settings(kb.settings_dir)
     for problem in problems:
         _log.warning("%s", problem)
     wanted = app.config["FAQKB_INSIGHTS"]

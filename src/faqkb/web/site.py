@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,17 +92,20 @@ class SiteSettings:
 
     ``overrides`` (``title``, ``description``; ``None`` leaves one to the file) win
     over the file. Problems with the file are logged once per version of it.
+    ``kb_dir`` may be a function that says where the file is now (a read-only server's
+    settings come with each generation it serves).
     """
 
-    def __init__(self, kb_dir: Path, overrides: Mapping[str, str | None] | None = None, *,
+    def __init__(self, kb_dir: Path | Callable[[], Path],
+                 overrides: Mapping[str, str | None] | None = None, *,
                  check_interval: float = 1.0) -> None:
-        self.path = kb_dir / SETTINGS_FILE
+        self._folder = kb_dir if callable(kb_dir) else lambda: kb_dir
         self._overrides = {k: " ".join(v.split()) for k, v in (overrides or {}).items()
                            if v is not None and k in _LIMITS}
         self._check_interval = check_interval
         self._lock = threading.Lock()
         self._checked = float("-inf")
-        self._key: tuple[int, int] | None = None
+        self._key: tuple[str, int, int] | None = None
         self._site = self._combine({})
         self._read_once = False
 
@@ -113,9 +116,10 @@ class SiteSettings:
             if self._read_once and now - self._checked < self._check_interval:
                 return self._site
             self._checked = now
-            key = self._file_key()
+            path = self.path
+            key = _file_key(path)
             if not self._read_once or key != self._key:
-                settings, problems = read_settings_file(self.path) if key else ({}, [])
+                settings, problems = read_settings_file(path) if key else ({}, [])
                 for problem in problems:
                     _log.warning("%s", problem)
                 self._site = self._combine(settings)
@@ -123,15 +127,21 @@ class SiteSettings:
                 self._read_once = True
             return self._site
 
-    def _file_key(self) -> tuple[int, int] | None:
-        try:
-            info = self.path.stat()
-        except OSError:
-            return None
-        return info.st_mtime_ns, info.st_size
+    @property
+    def path(self) -> Path:
+        """The settings file read."""
+        return self._folder() / SETTINGS_FILE
 
     def _combine(self, settings: Mapping[str, str]) -> Site:
         values = {**settings, **self._overrides}
         title = values.get("title", "")
         return Site(title=title or DEFAULT_TITLE, description=values.get("description", ""),
                     named=bool(title))
+
+
+def _file_key(path: Path) -> tuple[str, int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return str(path), info.st_mtime_ns, info.st_size
