@@ -183,7 +183,10 @@ def test_no_request_fails_while_a_generation_is_published_and_a_replica_dies(
                     progress.notify_all()
                 continue
             with progress:
-                (answers if answer.status == 200 else failures).append(answer)  # type: ignore[arg-type]
+                if answer.status == 200:
+                    answers.append(answer)
+                else:
+                    failures.append(f"{answer.status} from {answer.generation or '?'}")
                 progress.notify_all()
         connection.close()
 

@@ -59,7 +59,7 @@ def serve_options(command: F) -> F:
 def build(kb: KnowledgeBase, dask: str | None, *, force: bool, jobs: int,
           progress: Progress) -> BuildReport:
     """Build ``kb``'s index here, or with ``dask``, on that cluster."""
-    if not dask:
+    if not dask or (not force and kb.is_fresh()):  # up to date: no cluster to start
         return kb.build(force=force, progress=progress, jobs=jobs)
     from faqkb.index.distributed import build_on_dask, dask_client
 

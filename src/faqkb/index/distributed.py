@@ -169,7 +169,14 @@ def _run_shares(client: Any, kb_dir: Path, generation: Path, shares: list[list[s
     alone_since: float | None = None
     try:
         while pending:
-            finished, pending = wait(pending, timeout=1.0, return_when="FIRST_COMPLETED")
+            try:
+                finished, pending = wait(pending, timeout=1.0, return_when="FIRST_COMPLETED")
+            except TimeoutError:  # nothing finished within the second
+                finished = set()
+            except OSError as exc:  # the connection to the scheduler was lost
+                raise IndexBuildError(f"lost the Dask scheduler at {client.scheduler.address} "
+                                      f"({type(exc).__name__}: {exc}); the index in service "
+                                      "is unchanged") from None
             for future in finished:
                 if future.status == "error":
                     error = future.exception()
