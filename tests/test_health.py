@@ -3,16 +3,21 @@ Combined Log Format, and `faqkb serve --read-only`."""
 
 from __future__ import annotations
 
+import http.client
 import re
-from collections.abc import Iterator
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
+from conftest import Server
 from faqkb.cli import cli
 from faqkb.index import storage
 from faqkb.web import create_app
@@ -193,3 +198,50 @@ def test_serve_read_only_needs_an_insights_database_elsewhere(
                                  str(tmp_path / "published")])
     assert result.exit_code == 2
     assert "--insights-db" in result.output
+
+
+def test_healthz_says_draining_once_the_server_is_stopping(
+        client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    stopping = threading.Event()
+    stopping.set()
+    monkeypatch.setattr("faqkb.web.health.DRAINING", stopping)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "draining", "read_only": False}
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sigterm_closes_idle_connections_and_stops_cleanly(
+        serve: Callable[..., Server], kb_dir: Path, tmp_path: Path, workers: str) -> None:
+    server = serve("--kb", str(kb_dir), "--index-dir", str(tmp_path / "index"),
+                   "--workers", workers)
+    address = urlsplit(server.url)
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=30)
+    connection.request("GET", "/search.json?q=towel")
+    assert connection.getresponse().read()  # now an idle, kept-alive connection
+    server.process.send_signal(signal.SIGTERM)
+    assert server.process.wait(timeout=60) == 0
+    assert connection.sock is not None
+    assert connection.sock.recv(1) == b""  # closed by the server, not left hanging
+    connection.close()
+
+
+def test_a_response_goes_out_in_one_write_so_a_crash_leaves_all_of_it_or_none() -> None:
+    from faqkb.web.server import _OneWriteTask
+
+    class Channel:
+        def __init__(self) -> None:
+            self.written: list[bytes] = []
+
+        def write_soon(self, data: bytes) -> None:
+            self.written.append(data)
+
+    class Request:
+        version = "1.1"
+
+    channel = Channel()
+    task = _OneWriteTask(channel, Request())
+    task.complete, task.content_length = True, 4
+    task.build_response_header = lambda: b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n"
+    task.write(b"body")
+    assert channel.written == [b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbody"]

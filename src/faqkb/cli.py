@@ -314,6 +314,9 @@ def serve(kb_dir: str | None, index_dir: str | None, host: str, port: int,
         with _user_errors():
             run_workers(server, lambda: create_app(config), workers, threads)
     else:
+        from faqkb.web.draining import drain_on_sigterm
+
+        drain_on_sigterm(server)
         server.run()
     click.echo("Stopped.")
 

@@ -2,7 +2,8 @@
 
     /healthz    200 once the index is open: {"status": "ok", "generation": NAME,
                 "published": DIGEST or null, "read_only": ...}; 503 while it cannot
-                be (nothing published yet, a damaged index, no kb/), with why
+                be (nothing published yet, a damaged index, no kb/), with why, and
+                503 "draining" once the server is stopping (:mod:`.draining`)
 
 A load balancer sends its health checks here and sends requests only to a replica that
 answers 200 (``deploy/haproxy.cfg``). Every request is answered from one index
@@ -22,6 +23,7 @@ from flask import Blueprint, Flask, Response, current_app, g
 from faqkb.errors import FaqkbError
 from faqkb.index.publish import read_publication
 from faqkb.kb import KnowledgeBase
+from faqkb.web.draining import DRAINING
 from faqkb.web.views import json_response
 
 bp = Blueprint("health", __name__)
@@ -43,15 +45,21 @@ def init_app(app: Flask) -> None:
 def healthz() -> Response:
     """Whether this server can answer, and from which index generation."""
     kb = _knowledge_base()
+    if DRAINING.is_set():
+        return _unavailable({"status": "draining", "read_only": kb.read_only})
     try:
         generation = kb.version
     except FaqkbError as exc:
-        response = _json({"status": "unavailable", "error": str(exc),
-                          "read_only": kb.read_only}, 503)
-        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return _unavailable({"status": "unavailable", "error": str(exc),
+                             "read_only": kb.read_only})
     return _json({"status": "ok", "generation": generation,
                   "published": _digest(generation), "read_only": kb.read_only}, 200)
+
+
+def _unavailable(data: dict[str, object]) -> Response:
+    response = _json(data, 503)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _digest(generation: str) -> str | None:

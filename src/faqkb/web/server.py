@@ -4,7 +4,9 @@ warning speaks only when requests really wait.
 - :func:`create_server`: :func:`waitress.create_server` with faqkb's settings, whose
   connections answer the requests waitress itself refuses (a malformed request line,
   a bad header) with :data:`~faqkb.web.guards.SECURITY_HEADERS` and
-  ``Cache-Control: no-store``, as the app answers its own.
+  ``Cache-Control: no-store``, as the app answers its own, and send a response's
+  headers with its body in one write (waitress sends them apart): a server killed
+  mid-answer then leaves a whole answer or none, which a load balancer can retry.
 - :func:`quiet_queue_warnings`: waitress logs "Task queue depth is 1" whenever a
   request has to wait for a thread, which a browser fetching a page and its
   stylesheet at once does all the time; the warning is passed on only when
@@ -22,7 +24,7 @@ from typing import Any
 import waitress
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer
-from waitress.task import ErrorTask
+from waitress.task import ErrorTask, WSGITask
 
 from faqkb.web.guards import SECURITY_HEADERS
 
@@ -50,8 +52,24 @@ class _SecuredErrorTask(ErrorTask):  # type: ignore[misc]
         self.write(body)
 
 
+class _OneWriteTask(WSGITask):  # type: ignore[misc]
+    """A WSGI task whose headers go out in the same write as the start of the body."""
+
+    def write(self, data: bytes) -> None:
+        length = self.content_length
+        if self.wrote_header or not data or not self.has_body or self.chunked_response \
+                or length is None or self.content_bytes_written + len(data) > length:
+            super().write(data)  # waitress's own way, warnings and all
+            return
+        header = self.build_response_header()
+        self.wrote_header: bool = True
+        self.content_bytes_written += len(data)
+        self.channel.write_soon(header + data)
+
+
 class _SecuredChannel(HTTPChannel):  # type: ignore[misc]
     error_task_class = _SecuredErrorTask
+    task_class = _OneWriteTask
 
 
 def create_server(app: Any, **settings: Any) -> Any:

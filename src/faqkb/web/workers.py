@@ -28,6 +28,7 @@ from typing import Any
 from waitress.server import BaseWSGIServer
 
 from faqkb.errors import FaqkbError
+from faqkb.web.draining import drain_on_sigterm
 from faqkb.web.server import create_server
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -100,6 +101,7 @@ def _fork(sockets: list[Any], make_app: Callable[[], Any], threads: int) -> int:
             signal.signal(sig, signal.SIG_DFL)
         _exit_with(os.getppid())
         worker = create_server(make_app(), sockets=sockets, threads=threads)
+        drain_on_sigterm(worker)  # the parent passes SIGTERM on: finish, then stop
         worker.run()
     except BaseException as exc:  # noqa: BLE001 - a worker must never return into the parent's code
         status = 1
