@@ -40,7 +40,7 @@ from faqkb.index.builder import _final, _groups, _index_files, _Result
 from faqkb.index.keeper import IndexKeeper
 from faqkb.index.lock import build_lock
 from faqkb.index.storage import Manifest
-from faqkb.index.writing import WRITER_MEMORY_MB, Counts, commit_segments, create_index
+from faqkb.index.writing import Counts, commit_segments, create_index
 from faqkb.models import BuildReport
 
 Progress = Callable[[int, int, str], None]
@@ -240,11 +240,10 @@ def _build_share(generation: str, kb_dir: str, names: list[str]) -> _Result:
     """(On a worker.) Read, extract and index ``names`` into a segment of ``generation``.
 
     One share at a time in a worker process, whatever its threads: Python runs one
-    thread at a time, so a second would not be faster, and the segment writer's
-    scratch folder is named after the process.
+    thread at a time, so a second would only slow the first.
     """
     with _one_task_at_a_time:
-        return _index_files(generation, kb_dir, names, WRITER_MEMORY_MB)
+        return _index_files(generation, kb_dir, names)
 
 
 def _remove_half_written(generation: Path, segments: list[Any],
