@@ -90,3 +90,19 @@ def test_faqkb_build_prints_what_it_left_out_as_page_chrome(tmp_path: Path) -> N
     result = CliRunner().invoke(cli, ["build", "--kb", str(kb_dir), "--index-dir",
                                       str(tmp_path / "index")])
     assert "Left out as page chrome: help.html 3" in result.stdout
+
+
+def test_the_build_names_at_most_ten_documents_with_chrome_and_counts_the_rest(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    page = ("<html><body><nav><a href='/'>Home</a> <a href='/faq'>FAQ</a></nav><main>"
+            "<h1>Help {n}</h1><h2>How do I reset item {n}?</h2><p>Hold the button for ten "
+            "seconds until the light blinks.</p></main></body></html>")
+    for n in range(12):
+        (folder / f"page{n:02d}.html").write_text(page.format(n=n), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "--kb", str(folder),
+                                      "--index-dir", str(tmp_path / "index")])
+    line = next(line for line in result.stdout.splitlines() if "page chrome" in line)
+    assert line.count(".html") == 10
+    assert "and 2 more documents (12 pieces in all)" in line

@@ -34,6 +34,7 @@ DEFAULT_WORKERS = min(2, os.cpu_count() or 1) if hasattr(os, "fork") else 1
 # fastest (threads of one process take turns); a lone process needs a few threads so
 # that a slow page does not hold up every other.
 DEFAULT_THREADS = 1 if DEFAULT_WORKERS > 1 else 4
+CHROME_SHOWN = 10  # documents named in the build's line about page chrome
 
 
 def _kb_options(command: F) -> F:
@@ -86,7 +87,12 @@ def build(kb_dir: str | None, index_dir: str | None, force: bool, strict: bool,
         f"({report.seconds:.2f} s) in {report.index_dir}"
     )
     if report.chrome:
-        counts = ", ".join(f"{name} {count}" for name, count in report.chrome)
+        shown = sorted(report.chrome, key=lambda item: (-item[1], item[0]))[:CHROME_SHOWN]
+        counts = ", ".join(f"{name} {count}" for name, count in shown)
+        more = len(report.chrome) - len(shown)
+        if more:
+            pieces = sum(count for _, count in report.chrome)
+            counts += f" and {more} more documents ({pieces} pieces in all)"
         click.echo(f"Left out as page chrome: {counts} (faqkb extract --explain shows them)")
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
