@@ -1,7 +1,7 @@
 """Running beyond one machine, measured: requests/s through HAProxy with 1, 2 and 3 read-only
 replicas, and build time here against a Dask cluster, for the same generated corpus.
 
-    python tests/benchmarks/scale_out.py                      # 10k entries: a few minutes
+    python tests/benchmarks/scale_out.py                      # 10k served, 50k built: minutes
     python tests/benchmarks/scale_out.py --entries 2000 --seconds 10
 
 Needs ``pip install -e ".[bench,dask]"`` (the corpus's word frequencies, and Dask) and
@@ -17,10 +17,10 @@ on 127.0.0.1, the clients here; traffic goes nowhere else, and each phase stops 
   directly, without the balancer. Each row gives requests/s, p50/p99 latency, and the
   processor time the replicas, HAProxy and the clients spent per request: the machine is
   shared and has 2 cores, so wall-clock figures say less than the CPU ones.
-- **Building**: the same corpus built afresh here with ``--jobs`` 1 and 2, and on a Dask
-  LocalCluster of 2 worker processes (started beforehand, as a cluster would be: its
-  start-up is given apart): wall time, and CPU time of this process, its children and the
-  Dask workers.
+- **Building**: a corpus of ``--build-entries`` (50,000) built afresh here with ``--jobs``
+  1 and 2, and on a Dask LocalCluster of 2 worker processes (started beforehand, as a
+  cluster would be: its start-up is given apart): wall time, and CPU time of this process,
+  its children and the Dask workers.
 """
 
 from __future__ import annotations
@@ -55,7 +55,10 @@ START_TIMEOUT = 120.0
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--entries", type=int, default=10_000)
+    parser.add_argument("--entries", type=int, default=10_000, help="of the served corpus")
+    parser.add_argument("--build-entries", type=int, default=50_000,
+                        help="of the corpus built (below about 2 MB of documents a build runs "
+                             "in one process, whatever --jobs says)")
     parser.add_argument("--seconds", type=float, default=20.0, help="per serving row")
     parser.add_argument("--processes", type=int, default=2, help="client processes")
     parser.add_argument("--clients", type=int, default=16, help="client threads in all")
@@ -70,7 +73,11 @@ def main() -> None:
         print(f"corpus: about {args.entries:,} entries, {len(queries):,} distinct queries "
               f"({time.perf_counter() - started:.0f} s to write)\n", flush=True)
         if not args.skip_build:
-            measure_builds(work)
+            started = time.perf_counter()
+            write_corpus(work / "build" / "kb", args.build_entries, seed=2, queries=10)
+            print(f"built corpus: about {args.build_entries:,} entries "
+                  f"({time.perf_counter() - started:.0f} s to write)\n", flush=True)
+            measure_builds(work / "build")
         if not args.skip_serve:
             measure_serving(work, queries, haproxy, args)
 
@@ -143,7 +150,7 @@ def measure_serving(work: Path, queries: list[str], haproxy: str,
         print("| --- | --- | --- | --- | --- | --- | --- | --- |")
         remaining = list(queries)
         direct = replicas[0][1]
-        remaining = row("1 replica, no balancer", direct, [replicas[0][0]], None, remaining,
+        remaining = row("1 replica, no balancer", direct, [replicas[0][0].pid], None, remaining,
                         args)
         for count in (1, 2, 3):
             with balancer(haproxy, [address for _, address in replicas[:count]]) as (pid, port):
@@ -251,7 +258,7 @@ def row(label: str, address: str, replica_pids: list[int], haproxy_pid: int | No
     clients_cpu = sum(result[2] for result in results)
     done = len(times) + failed
     p50, p99 = percentiles(times)
-    print(f"| {label} | {len(times) / wall:,.0f} | {p50 * 1000:.1f} | {p99 * 1000:.1f} | "
+    print(f"| {label} | {len(times) / wall:,.0f} | {p50:.1f} | {p99:.1f} | "
           f"{1000 * servers_cpu / max(done, 1):.2f} | "
           f"{1000 * haproxy_cpu / max(done, 1):.2f} | {1000 * clients_cpu / max(done, 1):.2f} | "
           f"{failed} |", flush=True)

@@ -14,7 +14,9 @@
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -78,18 +80,18 @@ class Candidates:
         return Candidates(*(getattr(self, name)[keep] for name in self.__slots__))
 
 
-@dataclass(frozen=True, slots=True)
-class Kept:
+class Kept(NamedTuple):
     """A hit after collapsing: its position among the candidates, the positions of
     the entries that repeat it, and the position whose score it ranks by (a focused
-    passage that took a pair's place keeps the pair's rank)."""
+    passage that took a pair's place keeps the pair's rank). (A named tuple: a search
+    makes hundreds, and a tuple is made fastest.)"""
 
     position: int
     repeats: list[int]
     ranked_as: int
 
 
-def collapse(candidates: Candidates) -> list[Kept]:
+def collapse(candidates: Candidates) -> KeptHits:
     """One hit per passage, the most focused one; one hit per text, naming the others.
 
     A
@@ -102,6 +104,9 @@ def collapse(candidates: Candidates) -> list[Kept]:
     starts = candidates.starts.tolist()
     ends = candidates.ends.tolist()
     keys = candidates.text_keys.tolist()
+    # A passage overlapping no other candidate clashes with none: only its text can
+    # repeat another's. Most passages are such, and skip the search for neighbours.
+    alone = _overlapping_none(candidates).tolist()
     coverage = candidates.coverage.tolist()
     likeness = candidates.likeness.tolist()
     kept: list[tuple[list[int], list[int]]] = []  # ([position, ranked as], repeats)
@@ -109,6 +114,14 @@ def collapse(candidates: Candidates) -> list[Kept]:
     # Per source, the kept passages (which never overlap) sorted by start.
     spans: dict[int, tuple[list[int], list[int]]] = {}
     for i in range(len(kinds)):
+        if alone[i]:
+            key = keys[i]
+            if key in by_text:
+                kept[by_text[key]][1].append(i)
+            else:
+                by_text[key] = len(kept)
+                kept.append(([i, i], []))
+            continue
         start, end = starts[i], ends[i]
         opened, slots = spans.setdefault(sources[i], ([], []))
         at = bisect.bisect_left(opened, start)
@@ -140,10 +153,59 @@ def collapse(candidates: Candidates) -> list[Kept]:
         opened.insert(at, start)
         slots.insert(at, len(kept))
         kept.append(([i, i], []))
-    return [Kept(place[0], repeats, place[1]) for place, repeats in kept]
+    return KeptHits(kept)
 
 
-def is_close_match(candidates: Candidates, kept: list[Kept]) -> bool:
+class KeptHits(Sequence[Kept]):
+    """The hits :func:`collapse` kept, best first, each made a :class:`Kept` only when
+    read: counting hundreds of them (for a total) makes none."""
+
+    __slots__ = ("_kept",)
+
+    def __init__(self, kept: list[tuple[list[int], list[int]]]) -> None:
+        self._kept = kept  # ([position, ranked as], repeats)
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    @overload
+    def __getitem__(self, index: int) -> Kept: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Kept]: ...
+
+    def __getitem__(self, index: int | slice) -> Kept | list[Kept]:
+        if isinstance(index, slice):
+            return [Kept(place[0], repeats, place[1]) for place, repeats in self._kept[index]]
+        place, repeats = self._kept[index]
+        return Kept(place[0], repeats, place[1])
+
+    def positions(self) -> list[int]:
+        """Each kept hit's position among the candidates."""
+        return [place[0] for place, _ in self._kept]
+
+
+def _overlapping_none(candidates: Candidates) -> npt.NDArray[np.bool_]:
+    """For each candidate, whether its passage overlaps no other candidate's."""
+    count = len(candidates)
+    if count < 2:
+        return np.ones(count, dtype=bool)
+    sources = candidates.sources.astype(np.int64)
+    starts = candidates.starts.astype(np.int64)
+    ends = candidates.ends.astype(np.int64)
+    order = np.lexsort((starts, sources))
+    opening = (sources[order] << 32) | starts[order]
+    closing = (sources[order] << 32) | ends[order]
+    reach = np.maximum.accumulate(closing)  # the furthest end so far (same source first)
+    alone = np.ones(count, dtype=bool)
+    alone[1:] &= opening[1:] >= reach[:-1]  # nothing before it reaches into it
+    alone[:-1] &= opening[1:] >= closing[:-1]  # the next one starts after it ends
+    result = np.empty(count, dtype=bool)
+    result[order] = alone
+    return result
+
+
+def is_close_match(candidates: Candidates, kept: Sequence[Kept]) -> bool:
     """Whether the hits answer the query: among the first JUDGED_HITS, the best
     coverage of the query plus LIKENESS_CREDIT times the best question likeness reaches
     NO_CLOSE_MATCH_COVERAGE.

@@ -35,6 +35,7 @@ from faqkb.search.query import ParsedQuery
 from faqkb.search.ranking import (
     Candidates,
     Kept,
+    KeptHits,
     collapse,
     group_representatives,
     is_close_match,
@@ -114,7 +115,7 @@ def run_search(searcher: Any, scorer: Scorer, stats: TermStats, plan: Plan,
         candidates, kept, exact = _collapsed(matched, final, scores, postings, needed)
     if exact:
         total = len(kept)
-        kind_counts, source_counts = _counts(candidates.docs[[k.position for k in kept]],
+        kind_counts, source_counts = _counts(candidates.docs[kept.positions()],
                                              postings)
     else:
         representatives = group_representatives(docs[matched], final[matched], postings)
@@ -161,7 +162,7 @@ def _candidates(order: npt.NDArray[np.int64], final: npt.NDArray[np.float32], sc
 
 def _collapsed(matched: npt.NDArray[np.int64], final: npt.NDArray[np.float32],
                scores: Scores, postings: Postings,
-               needed: int) -> tuple[Candidates, list[Kept], bool]:
+               needed: int) -> tuple[Candidates, KeptHits, bool]:
     """The best of ``matched`` (positions among the scored) collapsed, at least
     ``needed`` hits of them when there are, and whether every match was collapsed.
 
@@ -179,7 +180,7 @@ def _collapsed(matched: npt.NDArray[np.int64], final: npt.NDArray[np.float32],
 
 
 def _total(matched: npt.NDArray[np.int64], final: npt.NDArray[np.float32], scores: Scores,
-           postings: Postings, collapsed: tuple[Candidates, list[Kept], bool],
+           postings: Postings, collapsed: tuple[Candidates, KeptHits, bool],
            *, checked: bool = True) -> tuple[int, bool]:
     """How many hits ``matched`` collapses into (``collapsed``: :func:`_collapsed` of
     it), and whether that is exact (never when they were not ``checked``: a phrase's

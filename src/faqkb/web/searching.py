@@ -165,8 +165,11 @@ class ResultsPage:
         return not self.results.hits and self.results.total > 0
 
     @classmethod
-    def of(cls, kb: KnowledgeBase, wanted: SearchRequest, titles: Mapping[str, str]) -> ResultsPage:
-        """Search and gather the page; ``titles`` names each source document."""
+    def of(cls, kb: KnowledgeBase, wanted: SearchRequest, titles: Mapping[str, str], *,
+           facets: bool = True) -> ResultsPage:
+        """Search and gather the page; ``titles`` names each source document. Without
+        ``facets`` (for JSON, which has the counts but shows no filters) the kind and
+        source filters are left out, and so are the searches only they need."""
         correct = not wanted.exact
 
         def run(limit: int, offset: int = 0, *, kind: str | None, source: str | None,
@@ -182,6 +185,18 @@ class ResultsPage:
         has_next = len(fetched.hits) > wanted.per_page
         pages = max(1, math.ceil(results.total / wanted.per_page)) if results.total_exact \
             else None
+        best = best_answer(results) if wanted.page == 1 else None
+        shown = {hit.id for hit in results.hits}
+        related: tuple[Entry, ...] = ()
+        if results.hits and not results.no_close_match:
+            related = tuple(e for e in fetched.questions if e.id not in shown
+                            )[:RELATED_QUESTIONS]
+        page = cls(wanted=wanted, results=results,
+                   hits=results.hits[1:] if best is not None else results.hits, best=best,
+                   has_next=has_next, pages=pages, kinds=(), sources=(), source_total=0,
+                   in_all_sources=results.total, related=related)
+        if not facets:
+            return page
         everything = results if wanted.kind is None else run(1, kind=None, source=wanted.source)
         kinds: dict[str | None, tuple[int, bool]] = {
             None: (everything.total, everything.total_exact),
@@ -189,19 +204,11 @@ class ResultsPage:
         if wanted.kind is not None:
             kinds[wanted.kind] = (results.total, results.total_exact)
         by_source = results if wanted.source is None else run(1, kind=wanted.kind, source=None)
-        best = best_answer(results) if wanted.page == 1 else None
-        shown = {hit.id for hit in results.hits}
-        related: tuple[Entry, ...] = ()
-        if results.hits and not results.no_close_match:
-            related = tuple(e for e in fetched.questions if e.id not in shown
-                            )[:RELATED_QUESTIONS]
         ranked = sorted(by_source.source_counts.items(), key=lambda item: (-item[1], item[0]))
         if wanted.source and not any(name == wanted.source for name, _ in ranked):
             ranked.insert(0, (wanted.source, results.total))
-        return cls(
-            wanted=wanted, results=results,
-            hits=results.hits[1:] if best is not None else results.hits, best=best,
-            has_next=has_next, pages=pages,
+        return replace(
+            page,
             kinds=tuple(_kind_facets(wanted, kinds)),
             sources=tuple(Facet(titles.get(name, name), count,
                                 wanted.url(source=name, page=None), name == wanted.source,

@@ -22,14 +22,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
+from urllib.parse import quote, urlencode
 
 from flask import (
     Blueprint,
     Response,
     abort,
     current_app,
+    has_request_context,
     json,
     redirect,
     render_template,
@@ -87,13 +89,33 @@ def json_response(data: Any) -> Response:
 
 def passage_url(entry: Entry, *, external: bool = False) -> str:
     """Where an entry's passage is shown, highlighted, in its source document."""
-    return url_for("faqkb.source", name=entry.source, entry=entry.id,
-                   _anchor=anchor_id(entry.id), _external=external)
+    query = urlencode((("entry", entry.id),), safe=_URL_SAFE)
+    path = f"{_source_path(entry.source)}?{query}#{quote(anchor_id(entry.id), safe=_URL_SAFE)}"
+    return _external(path) if external else path
 
 
 def source_url(name: str, *, external: bool = False) -> str:
     """The page of a source document."""
-    return url_for("faqkb.source", name=name, _external=external)
+    path = _source_path(name)
+    return _external(path) if external else path
+
+
+_URL_SAFE = "!$'()*,/:;?@"  # what werkzeug leaves unquoted in a query string
+_SOURCE_PATHS = "faqkb.source_paths"
+_MAX_SOURCE_PATHS = 65_536
+
+
+def _source_path(name: str) -> str:
+    """The path of a document's page as ``url_for`` builds it, remembered (a results
+    page links the same documents again and again; routing builds each afresh)."""
+    paths: dict[tuple[str, str], str] = current_app.extensions.setdefault(_SOURCE_PATHS, {})
+    key = (request.script_root if has_request_context() else "", name)
+    path = paths.get(key)
+    if path is None:
+        if len(paths) >= _MAX_SOURCE_PATHS:
+            paths.clear()
+        path = paths[key] = url_for("faqkb.source", name=name)
+    return path
 
 
 def marked(text: str, highlights: Iterable[tuple[int, int]]) -> list[tuple[str, bool]]:
@@ -176,11 +198,12 @@ def search(fmt: str) -> ResponseReturnValue:
                                   "pages": 1, "next_url": None,
                                   "html_url": _external(wanted.url())})
         return render_template("search.html", wanted=wanted, page=None, summary=known)
-    page = ResultsPage.of(knowledge_base(), wanted, {s.name: s.title for s in known.sources})
+    titles = {} if fmt == "json" else {s.name: s.title for s in known.sources}
+    page = ResultsPage.of(knowledge_base(), wanted, titles, facets=fmt != "json")
     if wanted.page == 1:
         insights.record_search(wanted.query, page.results)
     if fmt == "json":
-        data = page.results.to_dict()
+        data = replace(page.results, hits=()).to_dict()
         data["hits"] = [_hit_json(hit) for hit in page.results.hits]
         data |= {"page": wanted.page, "per_page": wanted.per_page,
                  "pages": page.pages or math.ceil(page.results.total / wanted.per_page) or 1,

@@ -1,0 +1,74 @@
+"""Collapsing hits, against its definition: one hit per passage, the most focused one,
+and one hit per text naming the others (see faqkb.search.ranking.collapse)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from faqkb.search.ranking import FOCUS_LIKENESS, FOCUS_SHARE, Candidates, collapse
+
+QA, CLAIM = 0, 1
+
+
+def reference(c: Candidates) -> list[tuple[int, list[int], int]]:
+    """The rule as stated, comparing each candidate with every passage kept so far."""
+    kinds, sources, starts, ends = (a.tolist() for a in (c.kinds, c.sources, c.starts, c.ends))
+    coverage, likeness, keys = c.coverage.tolist(), c.likeness.tolist(), c.text_keys.tolist()
+    kept: list[tuple[list[int], list[int]]] = []  # ([position, ranked as], repeats)
+    by_text: dict[int, list[int]] = {}
+    for i in range(len(c)):
+        clash = next((place for place, _ in kept if sources[place[0]] == sources[i]
+                      and starts[place[0]] < ends[i] and starts[i] < ends[place[0]]), None)
+        if clash is not None:
+            o = clash[0]
+            if (kinds[o] == QA and starts[o] <= starts[i] and ends[i] <= ends[o]
+                    and ends[i] - starts[i] < FOCUS_SHARE * (ends[o] - starts[o])
+                    and coverage[i] >= coverage[o] - 1e-9 and likeness[o] < FOCUS_LIKENESS):
+                clash[0] = i
+            continue
+        if keys[i] in by_text:
+            by_text[keys[i]].append(i)
+            continue
+        repeats: list[int] = []
+        by_text[keys[i]] = repeats
+        kept.append(([i, i], repeats))
+    return [(place[0], repeats, place[1]) for place, repeats in kept]
+
+
+def candidates(rng: random.Random, count: int) -> Candidates:
+    starts = np.array([rng.randrange(300) for _ in range(count)], dtype=np.int32)
+    return Candidates(
+        docs=np.arange(count), scores=np.linspace(1, 0, count, dtype=np.float32),
+        coverage=np.array([rng.random() for _ in range(count)], dtype=np.float32),
+        likeness=np.array([rng.random() for _ in range(count)], dtype=np.float32),
+        kinds=np.array([rng.choice((QA, CLAIM)) for _ in range(count)], dtype=np.uint8),
+        sources=np.array([rng.randrange(4) for _ in range(count)], dtype=np.int32),
+        starts=starts,
+        ends=starts + np.array([rng.randrange(1, 80) for _ in range(count)], dtype=np.int32),
+        text_keys=np.array([rng.randrange(count // 2 + 1) for _ in range(count)],
+                           dtype=np.int64))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_collapsing_keeps_what_the_rule_says_whatever_overlaps_and_repeats(seed: int) -> None:
+    rng = random.Random(seed)
+    for count in (0, 1, 2, 5, 30, 120):
+        given = candidates(rng, count)
+        assert [tuple(k) for k in collapse(given)] == reference(given)
+
+
+def test_passages_apart_collapse_only_by_their_text() -> None:
+    given = Candidates(
+        docs=np.arange(4), scores=np.array([4, 3, 2, 1], dtype=np.float32),
+        coverage=np.ones(4, dtype=np.float32), likeness=np.zeros(4, dtype=np.float32),
+        kinds=np.full(4, CLAIM, dtype=np.uint8), sources=np.array([0, 0, 1, 0], dtype=np.int32),
+        starts=np.array([0, 10, 0, 20], dtype=np.int32),
+        ends=np.array([10, 20, 10, 30], dtype=np.int32),
+        text_keys=np.array([7, 8, 7, 9], dtype=np.int64))
+    kept = collapse(given)
+    assert [(k.position, k.repeats) for k in kept] == [(0, [2]), (1, []), (3, [])]
+    assert kept.positions() == [0, 1, 3]
+    assert len(kept) == 3 and kept[1:] == [kept[1], kept[2]]
