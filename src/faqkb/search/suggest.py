@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -67,8 +68,7 @@ class Suggestion:
 class _Question:
     text: str
     entry: Entry
-    words: tuple[str, ...]
-    spans: tuple[tuple[int, int], ...]
+    words: tuple[str, ...]  # folded, and interned: questions share their words
 
 
 class Suggester:
@@ -85,13 +85,11 @@ class Suggester:
             if entry.kind != "qa":
                 continue
             for text in entry.questions:
-                matches = list(_WORD.finditer(text))
-                words = tuple(fold(m.group()) for m in matches)
+                words = tuple(sys.intern(fold(m.group())) for m in _WORD.finditer(text))
                 if not words or words in seen:
                     continue
                 seen.add(words)
-                spans = tuple((m.start(), m.end()) for m in matches)
-                questions.append(_Question(text, entry, words, spans))
+                questions.append(_Question(text, entry, words))
         # Shorter questions first: the order matches are looked for in.
         questions.sort(key=lambda q: (len(q.words), q.text.casefold()))
         self._questions = questions
@@ -169,8 +167,10 @@ def _order(positions: list[int]) -> int:
 
 
 def _suggestion(question: _Question, typed: list[str], positions: list[int]) -> Suggestion:
+    # Where each word is, found again for the few questions suggested (not kept for all).
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(question.text)]
     highlights = []
     for wanted, position in sorted(zip(typed, positions, strict=True), key=lambda p: p[1]):
-        start, end = question.spans[position]
+        start, end = spans[position]
         highlights.append((start, min(end, start + len(wanted))))
     return Suggestion(question.text, question.entry, tuple(highlights))
