@@ -71,6 +71,19 @@ def test_the_questions_are_paged_across_documents(client: FlaskClient, kb: Knowl
     assert shown == every
 
 
+def test_the_questions_page_shows_the_answers_the_summary_does_not_keep(
+        client: FlaskClient, kb: KnowledgeBase) -> None:
+    # A serving process keeps a record of every pair, not its answer: the page reads
+    # the answers of the pairs it shows from the index.
+    from faqkb.web.summary import IndexSummary
+
+    assert not any(hasattr(a, "text") for a in IndexSummary.of(kb).questions)
+    data = client.get("/questions.json?per_page=3").get_json()
+    shown = [q for group in data["sources"] for q in group["questions"]]
+    assert [(q["question"], q["answer"]) for q in shown] == [
+        (e.question, e.answer) for e in kb.entries(kind="qa")[:3]]
+
+
 def test_one_documents_questions_have_a_page(client: FlaskClient, kb: KnowledgeBase) -> None:
     page = soup(client, "/questions?source=clinic-faq.txt")
     assert [h.get_text() for h in page.select("article.faq h3")] == [

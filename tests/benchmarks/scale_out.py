@@ -10,8 +10,9 @@ on 127.0.0.1, the clients here; traffic goes nowhere else, and each phase stops 
 ``--seconds`` or when its queries run out.
 
 - **Serving**: the corpus is published (``faqkb build --output``) and served by three
-  ``faqkb serve --read-only --workers 1`` replicas; HAProxy runs ``deploy/haproxy.cfg`` with
-  its first N server lines (N = 1, 2, 3), and ``--clients`` client threads in ``--processes``
+  ``faqkb serve --read-only --workers 1 --threads 1`` replicas (threads of one process
+  take turns at searching: more only add switching); HAProxy runs ``deploy/haproxy.cfg``
+  with its first N server lines (N = 1, 2, 3), and ``--clients`` client threads in ``--processes``
   processes send each query of the corpus once (no query is asked twice in a run, so no
   answer comes from a result cache), with keep-alive. One row also asks one replica
   directly, without the balancer. Each row gives requests/s, p50/p99 latency, and the
@@ -166,7 +167,7 @@ def measure_serving(work: Path, queries: list[str], haproxy: str,
 def start_replica(published: Path, host: str) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "faqkb", "serve", "--read-only", "--index-dir", str(published),
-         "--host", host, "--port", "0", "--workers", "1", "--threads", "4"],
+         "--host", host, "--port", "0", "--workers", "1", "--threads", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert process.stdout is not None
     deadline = time.monotonic() + START_TIMEOUT

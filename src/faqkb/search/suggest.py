@@ -25,11 +25,30 @@ import sys
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from faqkb.models import Entry
+
+class Asking(Protocol):
+    """What suggesting needs of an entry: an :class:`~faqkb.models.Entry`, or a lighter
+    record of its questions (see :class:`faqkb.web.summary.Asked`)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def questions(self) -> tuple[str, ...]: ...
 
 MAX_TYPED_CHARS = 200
 MAX_TYPED_WORDS = 12
@@ -60,14 +79,14 @@ class Suggestion:
     """
 
     question: str
-    entry: Entry
+    entry: Asking
     highlights: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class _Question:
     text: str
-    entry: Entry
+    entry: Asking
     words: tuple[str, ...]  # folded, and interned: questions share their words
 
 
@@ -78,7 +97,7 @@ class Suggester:
     A question asked in several documents is suggested once (from the first).
     """
 
-    def __init__(self, entries: Iterable[Entry]) -> None:
+    def __init__(self, entries: Iterable[Asking]) -> None:
         questions: list[_Question] = []
         seen: set[tuple[str, ...]] = set()
         for entry in entries:

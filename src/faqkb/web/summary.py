@@ -12,6 +12,7 @@ here names a topic: every example comes from the knowledge base served.
 from __future__ import annotations
 
 import re
+import sys
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -48,12 +49,36 @@ class Tips:
 
 
 @dataclass(frozen=True, slots=True)
+class Asked:
+    """A Q&A pair as the summary keeps it: what links to it and suggests it, not its
+    answer (a serving process keeps one for every pair; the pages that show answers
+    read the entries: :func:`entries_of`)."""
+
+    id: str
+    source: str
+    questions: tuple[str, ...]
+    title: str
+    kind: str = "qa"
+
+    @property
+    def question(self) -> str:
+        """The pair's (first) question."""
+        return self.questions[0]
+
+    @classmethod
+    def of(cls, entry: Entry) -> Asked:
+        """The record of a pair (strings many pairs share are kept once)."""
+        return cls(entry.id, sys.intern(entry.source), entry.questions,
+                   sys.intern(entry.title))
+
+
+@dataclass(frozen=True, slots=True)
 class IndexSummary:
     """What the pages show of one index generation."""
 
     suggester: Suggester
-    starters: tuple[Entry, ...]
-    questions: tuple[Entry, ...]  # every Q&A pair, in document order
+    starters: tuple[Asked, ...]
+    questions: tuple[Asked, ...]  # every Q&A pair, in document order
     sources: tuple[SourceSummary, ...]  # every indexed document, in the index's order
     by_name: dict[str, SourceSummary]
     claims: int
@@ -74,7 +99,7 @@ class IndexSummary:
     def of(cls, kb: KnowledgeBase) -> IndexSummary:
         """Read the summary from the knowledge base's index."""
         entries = kb.entries()
-        questions = tuple(e for e in entries if e.kind == "qa")
+        questions = tuple(Asked.of(e) for e in entries if e.kind == "qa")
         by_source: dict[str, list[Entry]] = {}
         for entry in entries:
             by_source.setdefault(entry.source, []).append(entry)
@@ -88,6 +113,13 @@ class IndexSummary:
             tips=_tips(_sample(entries, SAMPLED_ENTRIES)))
 
 
+def entries_of(kb: KnowledgeBase, asked: Sequence[Asked]) -> list[Entry]:
+    """The entries of ``asked`` (as many as a page shows), read from the index; a pair
+    gone since the summary was made (the index changed meanwhile) is left out."""
+    found = (kb.entry(a.id) for a in asked)
+    return [entry for entry in found if entry is not None]
+
+
 def _source_summary(name: str, entries: Sequence[Entry]) -> SourceSummary:
     questions = [e for e in entries if e.kind == "qa"]
     return SourceSummary(name=name, title=entries[0].title if entries else name,
@@ -95,12 +127,12 @@ def _source_summary(name: str, entries: Sequence[Entry]) -> SourceSummary:
                          example=_example(questions[:50]))
 
 
-def _starters(questions: Sequence[Entry], count: int) -> list[Entry]:
+def _starters(questions: Sequence[Asked], count: int) -> list[Asked]:
     """Up to ``count`` questions, taking turns between the documents."""
-    by_source: dict[str, list[Entry]] = {}
+    by_source: dict[str, list[Asked]] = {}
     for entry in questions:
         by_source.setdefault(entry.source, []).append(entry)
-    chosen: list[Entry] = []
+    chosen: list[Asked] = []
     for round_ in range(max((len(v) for v in by_source.values()), default=0)):
         for found in by_source.values():
             if round_ < len(found) and len(chosen) < count:
@@ -110,7 +142,7 @@ def _starters(questions: Sequence[Entry], count: int) -> list[Entry]:
     return chosen
 
 
-def _example(questions: Sequence[Entry]) -> str | None:
+def _example(questions: Sequence[Asked] | Sequence[Entry]) -> str | None:
     """The first question short enough to stand as an example in a search box."""
     return next((e.question for e in questions
                  if e.question and len(e.question) <= EXAMPLE_CHARS), None)

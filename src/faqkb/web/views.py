@@ -43,12 +43,13 @@ from flask.typing import ResponseReturnValue
 from faqkb.errors import KnowledgeBaseError
 from faqkb.kb import KnowledgeBase
 from faqkb.models import Entry, Hit
+from faqkb.search.suggest import Asking
 from faqkb.web import insights
 from faqkb.web.layout import anchor_id
 from faqkb.web.reading import source_view
 from faqkb.web.searching import ResultsPage, SearchRequest, shown_count, whole_number
 from faqkb.web.site import Site, SiteSettings
-from faqkb.web.summary import IndexSummary, SummaryCache
+from faqkb.web.summary import Asked, IndexSummary, SummaryCache, entries_of
 
 bp = Blueprint("faqkb", __name__)
 # Each view with a JSON twin is registered HTML rule first (its decorator innermost):
@@ -87,7 +88,7 @@ def json_response(data: Any) -> Response:
     return current_app.response_class(json.dumps(data) + "\n", mimetype="application/json")
 
 
-def passage_url(entry: Entry, *, external: bool = False) -> str:
+def passage_url(entry: Entry | Asking, *, external: bool = False) -> str:
     """Where an entry's passage is shown, highlighted, in its source document."""
     query = urlencode((("entry", entry.id),), safe=_URL_SAFE)
     path = f"{_source_path(entry.source)}?{query}#{quote(anchor_id(entry.id), safe=_URL_SAFE)}"
@@ -325,13 +326,13 @@ def questions(fmt: str) -> ResponseReturnValue:
     ``?source=NAME`` lists one document's."""
     known = summary()
     name = request.args.get("source") or None
-    every: Sequence[Entry] = known.questions
+    every: Sequence[Asked] = known.questions
     if name is not None:
         if name not in known.by_name:
             abort(404, f"There is no document called “{_shorten(name)}” in this knowledge base.")
         every = [e for e in known.questions if e.source == name]
     listing = _listing(len(every))
-    groups = _grouped(every[listing.window])
+    groups = _grouped(entries_of(knowledge_base(), every[listing.window]))
     params = {"source": name} if name else {}
     if fmt == "json":
         return json_response({"sources": [
