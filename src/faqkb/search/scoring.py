@@ -57,7 +57,11 @@ SHORTEST = {"question": 0.5, "heading": 0.5, "body": 0.5}
 COMMON_MIN_ENTRIES = 1000
 COMMON_SHARE = 0.02
 REMEMBERED_ENTRIES = 4096  # stored entries kept in memory, per generation
-REMEMBERED_DOCUMENTS = 64  # documents whose table rows are kept, per generation
+# Documents whose table rows are kept, per generation: most documents have none, and
+# remembering that spares reading them again; the rows kept hold at most so many
+# characters of text in all.
+REMEMBERED_DOCUMENTS = 8192
+REMEMBERED_ROW_CHARS = 2_000_000
 REMEMBERED_SCORINGS = 16  # the latest queries' scores, for a page's several searches
 
 
@@ -108,6 +112,7 @@ class Scorer:
         self.postings = postings
         self._documents = documents
         self._document_rows: OrderedDict[str, list[tuple[int, int, str]]] = OrderedDict()
+        self._row_chars = 0  # of the rows remembered
         self.statistics = Statistics(postings)
         # Words of asking ("what", "can", "the") weigh as much as the knowledge base is
         # made of questions: in an FAQ, how a question is asked tells which one it is;
@@ -168,9 +173,13 @@ class Scorer:
         rows = sorted((b.start, b.end, b.text) for b in (document.blocks if document else ())
                       if b.kind == "row")
         with self._guard:
-            self._document_rows[source] = rows
-            if len(self._document_rows) > REMEMBERED_DOCUMENTS:
-                self._document_rows.popitem(last=False)
+            if source not in self._document_rows:
+                self._document_rows[source] = rows
+                self._row_chars += sum(len(text) for _, _, text in rows)
+            while len(self._document_rows) > REMEMBERED_DOCUMENTS \
+                    or (self._row_chars > REMEMBERED_ROW_CHARS and len(self._document_rows) > 1):
+                _, dropped = self._document_rows.popitem(last=False)
+                self._row_chars -= sum(len(text) for _, _, text in dropped)
         return rows
 
     def question_mass(self) -> FloatArray:
