@@ -31,6 +31,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     has_request_context,
     json,
     redirect,
@@ -91,17 +92,18 @@ def json_response(data: Any) -> Response:
 def passage_url(entry: Entry | Asking, *, external: bool = False) -> str:
     """Where an entry's passage is shown, highlighted, in its source document."""
     query = urlencode((("entry", entry.id),), safe=_URL_SAFE)
-    path = f"{_source_path(entry.source)}?{query}#{quote(anchor_id(entry.id), safe=_URL_SAFE)}"
-    return _external(path) if external else path
+    path = f"{_source_path(entry.source)}?{query}#{quote(anchor_id(entry.id), safe=_ANCHOR_SAFE)}"
+    return _as_url_for_would(path) if external else path
 
 
 def source_url(name: str, *, external: bool = False) -> str:
     """The page of a source document."""
     path = _source_path(name)
-    return _external(path) if external else path
+    return _as_url_for_would(path) if external else path
 
 
 _URL_SAFE = "!$'()*,/:;?@"  # what werkzeug leaves unquoted in a query string
+_ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"  # ... and Flask in an anchor
 _SOURCE_PATHS = "faqkb.source_paths"
 _MAX_SOURCE_PATHS = 65_536
 
@@ -109,13 +111,15 @@ _MAX_SOURCE_PATHS = 65_536
 def _source_path(name: str) -> str:
     """The path of a document's page as ``url_for`` builds it, remembered (a results
     page links the same documents again and again; routing builds each afresh)."""
+    if not has_request_context():
+        return url_for("faqkb.source", name=name, _external=False)
     paths: dict[tuple[str, str], str] = current_app.extensions.setdefault(_SOURCE_PATHS, {})
-    key = (request.script_root if has_request_context() else "", name)
+    key = (request.script_root, name)
     path = paths.get(key)
     if path is None:
         if len(paths) >= _MAX_SOURCE_PATHS:
             paths.clear()
-        path = paths[key] = url_for("faqkb.source", name=name)
+        path = paths[key] = url_for("faqkb.source", name=name, _external=False)
     return path
 
 
@@ -158,6 +162,17 @@ def _number_filter(count: int, exact: bool = True) -> str:
 
 def _external(path: str) -> str:
     return request.host_url.rstrip("/") + path
+
+
+def _as_url_for_would(path: str) -> str:
+    """``path`` (as ``url_for`` builds it) as the absolute URL ``url_for`` would give
+    it (``SERVER_NAME`` when set, an international host in its ASCII form), the scheme
+    and host found once per request."""
+    origin: str | None = g.get("faqkb_origin")
+    if origin is None:
+        inside, outside = url_for("faqkb.home"), url_for("faqkb.home", _external=True)
+        origin = g.faqkb_origin = outside[: len(outside) - len(inside)]
+    return origin + path
 
 
 def _entry_json(entry: Entry) -> dict[str, Any]:
