@@ -146,6 +146,18 @@ def test_each_request_is_logged_in_the_combined_log_format(
     assert int(sent) > 0
 
 
+@pytest.mark.parametrize("name", ["token", "%74oken", "TOKEN"])
+def test_the_insights_token_is_never_written_to_the_log(logged: tuple[FlaskClient, Path],
+                                                        name: str) -> None:
+    client, log = logged
+    client.get(f"/insights?a=1&{name}=s3cret&b=2", headers={
+        "Referer": "http://localhost/insights?token=s3cret#top"}).close()
+    line = log.read_text(encoding="utf-8").splitlines()[-1]
+    assert "s3cret" not in line
+    assert f"/insights?a=1&{name}=-&b=2 " in line
+    assert '"http://localhost/insights?token=-#top"' in line
+
+
 def test_a_logged_field_cannot_forge_a_line(logged: tuple[FlaskClient, Path]) -> None:
     client, log = logged
     client.get("/", headers={"User-Agent": 'evil" 200 1 "-" "x\tnext'}).close()

@@ -7,7 +7,9 @@
 (client address, ``-`` ident and user, time, request line, status, bytes of body sent
 (``-`` for none), ``Referer`` and ``User-Agent``). Quotes, backslashes and control
 characters in a field are escaped as Apache escapes them (``\\"``, ``\\\\``, ``\\xhh``),
-so a request cannot forge a line. Successful ``/healthz`` checks are not logged: a load
+so a request cannot forge a line. A ``token`` parameter (the insights page's secret) is
+written as ``token=-``, in the request and in the ``Referer`` (a link followed from the
+insights page names it). Successful ``/healthz`` checks are not logged: a load
 balancer sends one every second or two. The client address is the peer's: behind a
 load balancer, the balancer's own log has the visitor's.
 
@@ -21,10 +23,12 @@ has been sent.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_plus
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -32,6 +36,7 @@ if TYPE_CHECKING:
 STDOUT = "-"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _QUIET_PATHS = frozenset({"/healthz"})
+_SEPARATOR = re.compile(r"([&;])")
 
 
 class AccessLog:
@@ -105,13 +110,28 @@ class _Counted:
 def combined_line(environ: WSGIEnvironment, status: str, sent: int, when: float) -> str:
     """The Combined Log Format line of a request answered with ``status`` and ``sent``
     bytes of body, received at ``when`` (seconds since the epoch)."""
-    target = environ.get("REQUEST_URI") or _target(environ)
+    target = _without_secrets(environ.get("REQUEST_URI") or _target(environ))
     request = f"{environ.get('REQUEST_METHOD', '-')} {target} " \
               f"{environ.get('SERVER_PROTOCOL', 'HTTP/1.0')}"
     return (f"{_field(environ.get('REMOTE_ADDR') or '-')} - - [{_timestamp(when)}] "
             f'"{_field(request)}" {status} {sent or "-"} '
-            f'"{_field(environ.get("HTTP_REFERER") or "-")}" '
+            f'"{_field(_without_secrets(environ.get("HTTP_REFERER") or "-"))}" '
             f'"{_field(environ.get("HTTP_USER_AGENT") or "-")}"')
+
+
+def _without_secrets(url: str) -> str:
+    """``url`` with the value of its ``token`` parameter (however its name is written:
+    ``%74oken`` is read as ``token`` too) left out."""
+    path, mark, rest = url.partition("?")
+    if not mark:
+        return url
+    query, hash_, anchor = rest.partition("#")
+    parts = _SEPARATOR.split(query)
+    for i in range(0, len(parts), 2):
+        name, equals, _ = parts[i].partition("=")
+        if equals and unquote_plus(name).strip().lower() == "token":
+            parts[i] = f"{name}=-"
+    return f"{path}?{''.join(parts)}{hash_}{anchor}"
 
 
 def _target(environ: WSGIEnvironment) -> str:
