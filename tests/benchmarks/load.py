@@ -212,6 +212,13 @@ def attacker(server: Server, victim: str, seed: int, stop: threading.Event,
         answer = attack_request(server.host, server.port, target, host)
         if answer.status in EXPECTED or (answer.status == 308 and host is None):
             tally.ok(f"attack {answer.status}", answer.seconds, target)
+            # An answered search records an event like anyone's (an attacker's passage
+            # ids are made up: they open nothing).
+            kind = {"/search": "search", "/search.json": "search.json"}.get(
+                target.split("?")[0])
+            event = expected_event(kind, target) if kind and answer.status == 200 else None
+            if event:
+                tally.events[event] += 1
         else:
             tally.failed(f"HTTP {answer.status}" if answer.status else "no answer",
                          f"{target} Host={host!a}")
@@ -253,7 +260,8 @@ def run_phase(name: str, server: Server, work: Workload, args: argparse.Namespac
     if attackers:
         report(f"{name}, the {len(attackers)} attackers", len(attackers), elapsed,
                attack_tally, None, [])
-    missing = check_written(index_dir, events_before, total.events) if args.insights else 0
+    missing = check_written(index_dir, events_before, total.events + attack_tally.events) \
+        if args.insights else 0
     return (sum(total.failures.values()) + sum(attack_tally.failures.values())
             + len(build_failures) + missing)
 
