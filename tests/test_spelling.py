@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,3 +95,23 @@ def test_the_vocabulary_survives_saving_and_loading(tmp_path: Path) -> None:
     Vocabulary({"towel": 2, "water": 1}).save(tmp_path / "words.tsv")
     assert Vocabulary.load(tmp_path / "words.tsv").counts == {"towel": 2, "water": 1}
     assert len(Vocabulary.load(tmp_path / "missing.tsv")) == 0
+
+
+def test_the_web_app_reads_the_english_word_list_as_it_starts(tmp_path: Path) -> None:
+    # In a fresh interpreter: this one may have read the list already.
+    (tmp_path / "kb").mkdir()
+    (tmp_path / "kb" / "faq.txt").write_text("FAQ\n\nWhat is it?\n\nA thing.\n")
+    script = (
+        "import sys, time\n"
+        "from faqkb.search import spelling\n"
+        "from faqkb.web import create_app\n"
+        "assert spelling._ENGLISH is None\n"
+        "create_app({'FAQKB_KB_DIR': sys.argv[1], 'FAQKB_INDEX_DIR': sys.argv[2]})\n"
+        "deadline = time.monotonic() + 30\n"
+        "while spelling._ENGLISH is None and time.monotonic() < deadline:\n"
+        "    time.sleep(0.05)\n"
+        "print(len(spelling._ENGLISH or ()))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "kb"),
+                           str(tmp_path / "index")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 10_000

@@ -46,6 +46,15 @@ def is_english_word(word: str) -> bool:
     return word.lower() in _ENGLISH
 
 
+def load_english_words_in_background() -> None:
+    """Read the English word list in a thread of its own, now: a server does so as it
+    starts, so that no visitor's search pays for reading it (a search that needs it
+    meanwhile waits for it)."""
+    if _ENGLISH is None:
+        threading.Thread(target=is_english_word, args=("a",), name="faqkb-english-words",
+                         daemon=True).start()
+
+
 def _english_words() -> frozenset[str]:
     """pyspellchecker's English word list (its package data: a JSON map of words to
     counts), read on first use: 0.1 s, only when a query word is unknown."""

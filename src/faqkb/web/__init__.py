@@ -32,6 +32,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from faqkb.errors import DocumentError, FaqkbError, QueryError
 from faqkb.kb import KnowledgeBase
+from faqkb.search.spelling import load_english_words_in_background
 from faqkb.web import guards, health, insights, views
 from faqkb.web.accesslog import AccessLog
 from faqkb.web.site import SiteSettings
@@ -118,6 +119,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_error_handler(FaqkbError, _library_error)
     app.before_request(guards.check_request)
     app.after_request(guards.secure)
+    # A word the kb lacks is looked up in the English word list (so that a real word is
+    # not "corrected" into one of the kb's): read it now, not in a visitor's search.
+    load_english_words_in_background()
     return app
 
 
