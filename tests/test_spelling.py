@@ -115,3 +115,24 @@ def test_the_web_app_reads_the_english_word_list_as_it_starts(tmp_path: Path) ->
                            str(tmp_path / "index")], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) > 10_000
+
+
+def test_a_fork_while_the_word_list_is_read_leaves_the_child_able_to_read_it() -> None:
+    script = (
+        "import os, threading\n"
+        "from faqkb.search import spelling\n"
+        "release = threading.Event()\n"
+        "def slow():\n"
+        "    with spelling._ENGLISH_GUARD:\n"
+        "        release.wait(5)\n"
+        "threading.Thread(target=slow).start()\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    os._exit(0 if spelling.is_english_word('house') else 3)\n"
+        "release.set()\n"
+        "_, status = os.waitpid(pid, 0)\n"
+        "print(os.waitstatus_to_exitcode(status))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0"

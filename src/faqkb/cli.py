@@ -314,7 +314,11 @@ def serve(kb_dir: str | None, index_dir: str | None, host: str, port: int,
         click.echo(f"Listening on {address} (press Ctrl+C to stop)")
     _say_insights(app, host, addresses[0], insights_token)
     if workers > 1 and hasattr(os, "fork"):
+        from faqkb.search.spelling import load_english_words
         from faqkb.web.workers import run_workers
+
+        # Read before forking, so the workers share one copy of the word list.
+        load_english_words()
 
         click.echo(f"{workers} processes, {threads} thread{'' if threads == 1 else 's'} each")
         with _user_errors():

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import threading
 from collections.abc import Mapping
 from importlib import resources
@@ -36,6 +37,18 @@ _ENGLISH: frozenset[str] | None = None
 _ENGLISH_GUARD = threading.Lock()
 
 
+def _after_fork_in_child() -> None:
+    # A fork while another thread was reading the list leaves its lock held, by a
+    # thread the child does not have: the child gets a lock of its own (and reads the
+    # list itself if it needs it).
+    global _ENGLISH_GUARD
+    _ENGLISH_GUARD = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def is_english_word(word: str) -> bool:
     """Whether ``word`` (any case) is a word of English."""
     global _ENGLISH
@@ -44,6 +57,11 @@ def is_english_word(word: str) -> bool:
             if _ENGLISH is None:
                 _ENGLISH = _english_words()
     return word.lower() in _ENGLISH
+
+
+def load_english_words() -> None:
+    """Read the English word list now (waiting for a reading under way)."""
+    is_english_word("a")
 
 
 def load_english_words_in_background() -> None:
