@@ -270,3 +270,18 @@ def test_a_deep_queue_is_still_reported(caplog: pytest.LogCaptureFixture,
         for _ in range(QUEUE_WARNING_DEPTH + 1):
             dispatcher.add_task(object())
     assert f"Task queue depth is {QUEUE_WARNING_DEPTH}" in caplog.text
+
+
+def test_the_parent_keeps_what_it_holds_out_of_the_workers_collections(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Frozen objects are never written by a collection, so forked workers keep sharing
+    # their pages with the parent instead of each copying them.
+    from faqkb.web import workers
+
+    monkeypatch.setattr(workers.os, "fork", lambda: 12345)  # this side is the parent
+    gc.unfreeze()
+    try:
+        assert workers._fork([], lambda: None, 1) == 12345
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -17,6 +17,7 @@ POSIX only (it forks); the ``serve`` command falls back to one process elsewhere
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -92,6 +93,10 @@ def run_workers(server: Any, make_app: Callable[[], Any], workers: int, threads:
 
 
 def _fork(sockets: list[Any], make_app: Callable[[], Any], threads: int) -> int:
+    # What the parent holds (its modules, the English word list) is moved out of the
+    # collector's reach first, so a worker's collections never write to those pages and
+    # the workers keep sharing them with the parent.
+    gc.freeze()
     pid = os.fork()
     if pid:
         return pid
