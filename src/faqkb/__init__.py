@@ -1,7 +1,7 @@
 """faqkb: a searchable FAQ knowledge base built from a folder of documents.
 
     >>> from faqkb import search
-    >>> for hit in search("is running bad for my back", limit=3):
+    >>> for hit in search("how do I reset my password", limit=3):
     ...     print(hit.kind, hit.question or hit.text, hit.source, hit.start, hit.end)
 
 :func:`search` uses the bundled ``kb/``; :class:`KnowledgeBase` serves any folder.

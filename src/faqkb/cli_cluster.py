@@ -1,4 +1,4 @@
-"""The ``faqkb`` options for running beyond one machine, and what they do.
+"""The ``faqkb`` options for serving and building beyond one machine, and what they do.
 
 - ``faqkb build --output DIR`` publishes the generation built to ``DIR``, an artifact
   that replicas serve (:mod:`faqkb.index.publish`);

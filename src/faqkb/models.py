@@ -26,7 +26,7 @@ BlockKind = Literal[
     "title",  # the document's own title
     "heading",  # a section heading (a question may stand as a heading)
     "question",  # a question the document marks as one ("Q:", schema.org FAQPage data)
-    "paragraph",  # running prose
+    "paragraph",  # prose
     "item",  # a bullet point or numbered item
     "row",  # a table row
     "header_row",  # a table's header row

@@ -1,6 +1,6 @@
 """Tables in plain text whose cells were glued together when a page was copied.
 
-Copying a web page's table gives lines like "Muscle strainStrengthening exercises": the
+Copying a web page's table gives lines like "Leaves turn yellowWater less often": the
 cells meet where a lower-case letter runs into a capital. Cells separated by tabs or
 runs of spaces count too. A table is at least three such lines with the same number
 of cells; a first row in Title Case over rows that are not is its header.

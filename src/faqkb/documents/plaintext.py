@@ -19,9 +19,9 @@ ends with the title ("HomeRunning ...Title").
 
 In hard-wrapped text, indentation means what it means to a reader: a numbered
 heading's depth follows its numbering ("1." above "1.2.") and a numbered question may
-run straight into its answer, a numbered line set in the running text ("(1) First")
+run straight into its answer, a numbered line set in the body text ("(1) First")
 is a list item, a line indented under a heading belongs to the text under it, and lines
-indented deeper than the running text are code (commands, listings, error output),
+indented deeper than the body text are code (commands, listings, error output),
 as are runs of short lines that are not sentences ("./configure" then "make").
 Every :class:`~faqkb.models.Block` keeps the exact span of its text.
 """
@@ -48,7 +48,7 @@ from faqkb.documents.plainlines import (
 from faqkb.models import Block, BlockKind
 
 _MAX_LABEL_WORDS = 6
-_CODE_INDENT = 2  # deeper than the running text by this much, a line is code
+_CODE_INDENT = 2  # deeper than the body text by this much, a line is code
 _SHORT_LINE_SHARE = 0.5
 _HEADING_END_OK = re.compile(r"[\w)\]\"'”’?]$")
 _WORD = re.compile(r"\w+")
@@ -200,7 +200,7 @@ def _looks_like_heading(text: str) -> bool:
 
 
 def _body_indent(units: list[_Unit]) -> int:
-    """The indentation of most running text (hard-wrapped documents only)."""
+    """The indentation of most body text (hard-wrapped documents only)."""
     counts: dict[int, int] = {}
     for unit in units:
         if not unit.marker and not unit.cells and not unit.underline:
@@ -228,7 +228,7 @@ def _classify(units: list[_Unit], text: str, body_indent: int | None) -> list[Bl
             blocks.append(_code(unit, text))
             continue
         if unit.marker:
-            # A numbered line set in the running text ("(1) First, ...") is a list item.
+            # A numbered line set in the body text ("(1) First, ...") is a list item.
             under_heading = body_indent is not None and 0 < body_indent <= indent
         else:
             under_heading = body_indent is not None and heading_indent is not None \

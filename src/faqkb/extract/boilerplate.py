@@ -104,11 +104,11 @@ _PAGE_QUESTION = re.compile(
     re.IGNORECASE,
 )
 
-# Questions put to the reader to draw them in ("Are you a runner struggling with...?").
+# Questions put to the reader to draw them in ("Are you a gardener struggling with...?").
 _READER_QUESTION = re.compile(r"^(are|do|have|did|were|ever) you\b.*\?$", re.IGNORECASE)
 
 # A scene told to the reader about their own past ("You've had to cancel plans...",
-# "Running was more than exercise to you") with no advice in it.
+# "Gardening was more than a hobby to you") with no advice in it.
 _SECOND_PERSON = re.compile(rf"\b(you|your|you{_APOS}ve|you{_APOS}re|yourself)\b", re.IGNORECASE)
 _PAST_SCENE = re.compile(
     rf"\b(has|have|{_APOS}ve) (been|had|become|\w+ed)\b|\b(was|were|once|used to)\b", re.IGNORECASE

@@ -5,15 +5,15 @@ stands on its own as a search result. A paragraph of moderate length is one clai
 (its sentences explain one another); a long one is cut into parts of similar size,
 never between a sentence and one that leans on it:
 
-- a sentence that leans on the one before ("This can result in pain...", "They can
+- a sentence that leans on the one before ("This can result in delays...", "They can
   provide...") or is too short to stand alone ("Do 10 reps.") joins the previous one;
-- a question inside prose ("Does Running Cause Mid and Lower Back Pain? People may
+- a question inside prose ("Does Tap Water Harm Houseplants? People may
   have told you...") leads into the sentences that answer it;
 - rhetoric and lead-ins ("Here are three tips:") end a claim and are left out.
 
-A list item is one claim with its label ("Herniated Disc: ..."). A table is one claim,
-its rows its lines with their cells set apart ("Muscle strain — Strengthening
-exercises"), in parts when it is long: a row of three words is no answer on its own.
+A list item is one claim with its label ("Late frost: ..."). A table is one claim,
+its rows its lines with their cells set apart ("Leaves turn yellow — Water
+less often"), in parts when it is long: a row of three words is no answer on its own.
 A figure standing alone ("£15") belongs to the claim that follows it in its section.
 
 Page furniture makes no claim: a fragment that is no sentence (a tagline, a button),

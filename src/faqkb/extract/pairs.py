@@ -11,7 +11,7 @@
   further questions, the document is a FAQ list and the title is paired like any
   other question; a short page under a question title (a help-centre answer) is its
   answer.
-- A question that opens a paragraph of prose ("Does Running Cause ...? People may
+- A question that opens a paragraph of prose ("Does Tap Water Harm ...? People may
   have told you...") is part of that answer, not a new pair.
 - A table row of two cells, a question and its answer, is a pair.
 - Marked questions that follow one another ("Q: ... Q: ... A: ...") share the answer

@@ -1,13 +1,13 @@
-"""Telling questions from topics: "Does running strengthen your core?" is a question,
-"Causes of Lower Back Pain" is a topic, and "How to Modify Your Running Routine" is a
+"""Telling questions from topics: "Does the kettle switch itself off?" is a question,
+"Causes of Slow Downloads" is a topic, and "How to Change Your Delivery Address" is a
 topic phrased like a question.
 
 A question is a single sentence that ends with ``?``, or one that opens as a question
-does (an auxiliary verb or a question word followed by its verb: "Can Your Back Hurt
-From Running") even without the mark. A heading may set the scene before it asks
+does (an auxiliary verb or a question word followed by its verb: "Can Your Plants Grow
+In Shade") even without the mark. A heading may set the scene before it asks
 ("I've never programmed before. Is there a tutorial?"): a heading that ends with a
-question is one. A heading that says how to do something ("How to Modify Your
-Running Routine") is the question its section answers. A block the document itself
+question is one. A heading that says how to do something ("How to Change Your
+Delivery Address") is the question its section answers. A block the document itself
 marks as a question (``Q:``, schema.org data) is one whatever it says.
 """
 
@@ -81,8 +81,8 @@ def opens_as_question(text: str) -> bool:
 def title_question(title: str) -> str | None:
     """The question a document's title asks, if it asks one.
 
-    "Is Running Bad for Lower Back Pain? Exploring the Connection" asks "Is Running Bad
-    for Lower Back Pain?"; "Can Your Back Hurt From Running" asks itself.
+    "Is Tap Water Bad for Houseplants? Exploring the Evidence" asks "Is Tap Water Bad
+    for Houseplants?"; "Can Your Plants Grow In Shade" asks itself.
     """
     title = title.strip()
     mark = title.find("?")

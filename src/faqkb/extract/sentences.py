@@ -1,8 +1,8 @@
 """Splitting prose into sentences, each with its exact span in the document's text.
 
 Besides the usual boundaries (``.``, ``!``, ``?`` before a capital), copied web text
-often runs two sentences together without a full stop: "...stretch too much or tear
-This can result in pain...". A boundary is recognised there too when a lower-case
+often runs two sentences together without a full stop: "...water it too much or too
+little This can result in root rot...". A boundary is recognised there too when a lower-case
 word is followed, with no punctuation between, by a word that typically opens a
 sentence ("This", "It’s", "While", ...) and then by a lower-case word; such a
 sentence is marked ``repaired`` so that its clean text gains the missing full stop.
@@ -21,7 +21,7 @@ _END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9•])")
 _RUN_ON_STARTERS = (
     "This|These|Those|The|A|An|It|It’s|It's|They|There|Their|While|When|If|But|And|So|"
     "Some|Other|Others|Many|Most|Studies|Research|However|Also|Our|Your|You|We|"
-    "[A-Z][a-z]+ing"  # a gerund opening a sentence: "...small steps Running on a treadmill"
+    "[A-Z][a-z]+ing"  # a gerund opening a sentence: "...small steps Watering in the evening"
 )
 _RUN_ON = re.compile(rf"(?<=[a-z0-9%])\s+(?=(?:{_RUN_ON_STARTERS})\s+[a-z0-9])")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")

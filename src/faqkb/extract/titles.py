@@ -1,6 +1,6 @@
 """A document whose title asks a question, and the passage that answers it.
 
-An article titled "Is Running Good for Lower Back Pain?" is usually not a list of
+An article titled "Is Tap Water Good for Houseplants?" is usually not a list of
 questions: its answer is the passage that answers most directly, the opening of a
 conclusion ("In conclusion, ...") or of a summary section ("Key Takeaways") where there
 is one, else of the paragraph that shares most of the question's words, later

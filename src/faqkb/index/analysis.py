@@ -1,7 +1,7 @@
 """The one analyzer of faqkb: how text becomes index terms, for indexing and querying alike.
 
 Words (letters, digits and ``_``), lower-cased, accents folded, words of one letter
-dropped, and Snowball English stemming, so "runners" finds "running". Every other word is
+dropped, and Snowball English stemming, so "gardeners" finds "gardening". Every other word is
 indexed, stop words included: :data:`STOP_WORDS` (English stop words and the words of
 asking, "how", "can", "tell me") are *words of asking*, which a search matches against
 questions only (:mod:`faqkb.search.scoring`), so that "where did it come from" finds the
@@ -36,7 +36,7 @@ _ADD = {"could", "would", "shall", "may", "might", "must", "ok", "okay", "please
         "let", "lets", "get", "gets", "getting", "got", "thing", "things", "really", "much",
         "many", "way", "ways", "yes", "im", "ive", "youre", "youve", "dont", "doesnt",
         "isnt", "cant", "wont", "its", "ll", "re", "ve", "d", "m", "s", "t",
-        # the verbs of asking: "will jogging give me...", "I want to know..."
+        # the verbs of asking: "will watering give me...", "I want to know..."
         "give", "gives", "gave", "giving", "want", "wants", "know", "like", "wondering"}
 STOP_WORDS: frozenset[str] = frozenset((set(stopwords_for_language("en")) - _KEEP) | _ADD)
 _TOKEN_PATTERN = r"\w+"

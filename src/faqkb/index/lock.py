@@ -31,7 +31,7 @@ def build_lock(index_dir: Path, timeout: float = 600.0) -> Iterator[None]:
         while not _take(handle, index_dir):
             if time.monotonic() >= deadline:
                 raise IndexBuildError(
-                    f"another build of {index_dir} is still running after {timeout:.0f} s")
+                    f"another build of {index_dir} is still under way after {timeout:.0f} s")
             time.sleep(0.05)
         yield
 

@@ -66,9 +66,9 @@ class EventRecorder:
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until the events recorded so far are written or dropped; False on timeout."""
         with self._lock:
-            running = self._thread is not None and self._pid == os.getpid() \
+            writing = self._thread is not None and self._pid == os.getpid() \
                 and self._thread.is_alive()
-        if not running:
+        if not writing:
             return True
         done = threading.Event()
         try:

@@ -7,7 +7,7 @@ seen, and that is no English word, is corrected to the closest word it has
 them; an English word the index lacks stays as asked, and missing. Words that belong to
 a synonym rule (:mod:`faqkb.search.synonyms`) gain the rule's other members as
 alternatives. Each resulting :class:`Concept` is weighted by its
-rarity (BM25 IDF), so that missing "sacroiliac" costs more than missing "pain".
+rarity (BM25 IDF), so that missing "thermostat" costs more than missing "water".
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from faqkb.search.spelling import allowed_distance, best_correction, is_english_
 from faqkb.search.synonyms import Synonyms
 
 SYNONYM_WEIGHT = 0.7
-PART_WEIGHT = 0.35  # a single word of a multi-word term ("back" of "lower back")
+PART_WEIGHT = 0.35  # a single word of a multi-word term ("tyre" of "flat tyre")
 COMPLETION_WEIGHT = 0.8  # an indexed word that an unknown query word abbreviates
 MAX_COMPLETIONS = 8
 MIN_COMPLETION_PREFIX = 4
@@ -136,7 +136,7 @@ def _concepts(stats: TermStats, terms: Sequence[str], synonyms: Synonyms,
     for alternatives in groups:
         key = tuple(sorted(alt for alt, _ in alternatives))
         if key not in concepts:
-            # A concept is as common as its most common wording ("hurt" as "pain").
+            # A concept is as common as its most common wording ("bicycle" as "bike").
             frequency = max(wording_frequency(stats, alt) for alt, _ in alternatives)
             first = alternatives[0][0]
             form = len(first) == 1 and first[0] in stops

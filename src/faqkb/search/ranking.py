@@ -29,8 +29,9 @@ FOCUS_LIKENESS = 0.5  # a pair whose question is at least this like the query st
 FOCUS_SHARE = 0.6  # ...and a passage must be this much shorter than the pair to replace it
 # When no hit covers this share of the query's concepts (weighted by rarity, likeness
 # counted too: see is_close_match), the results say "no close match". Chosen on real
-# queries that a kb answers and does not (covidfaq's 1,387 against its FAQ and against
-# the bundled kb, the bundled kb's judged queries against both, off-topic questions):
+# queries that a kb answers and does not (a public FAQ retrieval set's 1,387 against its
+# FAQ and against the bundled kb, the bundled kb's judged queries against both, off-topic
+# questions):
 # 2.7% and 0% of answerable queries flagged, 82% and 89% of unanswerable ones.
 NO_CLOSE_MATCH_COVERAGE = 0.52
 LIKENESS_CREDIT = 4.0
@@ -214,7 +215,7 @@ def is_close_match(candidates: Candidates, kept: Sequence[Kept]) -> bool:
     entry), so a question about something the knowledge base never mentions is no
     close match however many of its other words it shares. Likeness counts extra: a
     question sharing the query's words is strong evidence in an FAQ, where people ask
-    the same thing with words of their own ("symptoms of coronavirus nz").
+    the same thing with words of their own ("kettle keeps turning off uk").
     """
     judged = kept[:JUDGED_HITS]
     if not judged:

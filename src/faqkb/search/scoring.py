@@ -3,7 +3,7 @@
 *Candidates* are the entries holding any wording of the query's concepts; in a large
 index, a concept found in more than COMMON_SHARE of the entries (and more than
 COMMON_MIN_ENTRIES) does not pick candidates, it only counts for those the rarer
-concepts found ("running" in a running FAQ would otherwise make every entry a
+concepts found ("kettle" in a kettle FAQ would otherwise make every entry a
 candidate); when every concept is common, the least common one picks them.
 
 For each concept of a :class:`~faqkb.search.plan.Plan` (a word as typed, its

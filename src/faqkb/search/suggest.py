@@ -12,8 +12,8 @@ with what was typed.
 - :class:`Suggestion` is one answer: the question, its entry, and where in the
   question the typed words matched.
 
-Unlike search, suggestions do not stem or drop stop words: "is run" suggests
-"Is running good for lower back pain?" because its words start with "is" and "run".
+Unlike search, suggestions do not stem or drop stop words: "is wat" suggests
+"Is watering good for cacti?" because its words start with "is" and "wat".
 Nothing here knows about the index or the web.
 """
 

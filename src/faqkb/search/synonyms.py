@@ -3,15 +3,15 @@
 The file format (the one Solr and Elasticsearch use)::
 
     # comments start with "#"; blank lines are ignored
-    running, jogging, jog                 <- equivalent: each finds the others
-    lower back, low back, lumbar          <- members may be several words
-    concrete, asphalt, grass => surface   <- one way: "grass" finds "surface", not back
+    bike, bicycle, cycle                  <- equivalent: each finds the others
+    flat tyre, puncture                   <- members may be several words
+    kettle, toaster, oven => appliance    <- one way: "oven" finds "appliance", not back
 
 Rules apply at query time, so editing the file needs no rebuild. Members are
-compared by their index terms (stemmed, stop words dropped), so "sneakers" in a
-query matches the member "sneaker", and "low back" matches "low back pain" in a
+compared by their index terms (stemmed, stop words dropped), so "bikes" in a
+query matches the member "bike", and "flat tyre" matches "flat tyre repair" in a
 query as two words in a row. When members overlap in a query, the longest member
-wins ("lower back" before "back").
+wins ("flat tyre" before "tyre").
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ _STEP_SECONDS = 0.05
 
 
 def drain_on_sigterm(server: Any, timeout: float = DRAIN_SECONDS) -> None:
-    """Make SIGTERM stop ``server`` (a waitress server, not yet running) gracefully."""
+    """Make SIGTERM stop ``server`` (a waitress server, not yet serving) gracefully."""
     socket_map: dict[int, Any] = getattr(server, "map", None) or getattr(server, "_map", {})
     listeners = [d for d in socket_map.values() if isinstance(d, BaseWSGIServer)]
     if not listeners:

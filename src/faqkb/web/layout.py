@@ -98,7 +98,7 @@ class Prepared:
     anchors: _Anchors
     levels: dict[int, int]
     _starts: list[int] = field(default_factory=list)
-    _ends: list[int] = field(default_factory=list)  # the running maximum of the units' ends
+    _ends: list[int] = field(default_factory=list)  # the greatest of the units' ends so far
 
     def nodes(self, unit: Unit, passage: Span | None = None) -> tuple[Node, ...]:
         """The nodes of one unit, with ``passage`` (a span of the text) marked."""
@@ -256,7 +256,7 @@ def _shown_on_paragraphs(marker: str) -> bool:
 def _anchor_positions(blocks: Sequence[Block], entries: Iterable[Entry]) -> _Anchors:
     """Where each entry's anchor goes: its start, or the start of the next block."""
     positions: dict[int, list[str]] = {}
-    # The first block (in order) that ends after a point: where the running maximum of
+    # The first block (in order) that ends after a point: where the greatest so far of
     # the blocks' ends first passes it.
     ends = list(accumulate((b.end for b in blocks), max))
     for entry in sorted(entries, key=lambda e: (e.start, e.kind != "qa", e.id)):

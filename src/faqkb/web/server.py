@@ -73,7 +73,7 @@ class _SecuredChannel(HTTPChannel):  # type: ignore[misc]
 
 
 def create_server(app: Any, **settings: Any) -> Any:
-    """A waitress server for ``app`` (``settings`` are waitress's), not yet running."""
+    """A waitress server for ``app`` (``settings`` are waitress's), not yet serving."""
     quiet_queue_warnings()
     server = waitress.create_server(app, ident=IDENT, **settings)
     secure_channels(server)

@@ -9,7 +9,7 @@ the app's configuration, with defaults that fit any knowledge base.
 :func:`read_settings_file` reads it and says what is wrong with it (a syntax error, a
 key it does not know, a value that is not short text) without ever failing: a broken
 file leaves the defaults in place. :class:`SiteSettings` keeps the file's values fresh
-for a running app: the file is checked at most once every ``check_interval`` seconds
+for an app that is serving: the file is checked at most once every ``check_interval`` seconds
 and read again only when it changed. Values given to the app (``faqkb serve --title``)
 win over the file's. No Flask here.
 """
