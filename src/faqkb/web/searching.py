@@ -66,7 +66,9 @@ class SearchRequest:
         query = [(k, str(v)) for k, v in given.items()]
         # As url_for writes them (the same safe characters), without building the route
         # again for each of a page's fifty links.
-        return f"{_path(endpoint)}?{urlencode(query, safe=_SAFE)}" if query else _path(endpoint)
+        if not query:
+            return _path(endpoint)
+        return f"{_path(endpoint)}?{urlencode(query, safe=QUERY_SAFE)}"
 
     @classmethod
     def of(cls, args: Mapping[str, str]) -> SearchRequest:
@@ -106,7 +108,7 @@ def shown_count(count: int, exact: bool = True) -> str:
     return f"about {round(count, -digits):,}"
 
 
-_SAFE = "!$'()*,/:;?@"  # what werkzeug leaves unquoted in a query string
+QUERY_SAFE = "!$'()*,/:;?@"  # what werkzeug leaves unquoted in a query string
 
 
 def _path(endpoint: str) -> str:

@@ -48,7 +48,13 @@ from faqkb.search.suggest import Asking
 from faqkb.web import insights
 from faqkb.web.layout import anchor_id
 from faqkb.web.reading import source_view
-from faqkb.web.searching import ResultsPage, SearchRequest, shown_count, whole_number
+from faqkb.web.searching import (
+    QUERY_SAFE,
+    ResultsPage,
+    SearchRequest,
+    shown_count,
+    whole_number,
+)
 from faqkb.web.site import Site, SiteSettings
 from faqkb.web.summary import Asked, IndexSummary, SummaryCache, entries_of
 
@@ -91,7 +97,7 @@ def json_response(data: Any) -> Response:
 
 def passage_url(entry: Entry | Asking, *, external: bool = False) -> str:
     """Where an entry's passage is shown, highlighted, in its source document."""
-    query = urlencode((("entry", entry.id),), safe=_URL_SAFE)
+    query = urlencode((("entry", entry.id),), safe=QUERY_SAFE)
     path = f"{_source_path(entry.source)}?{query}#{quote(anchor_id(entry.id), safe=_ANCHOR_SAFE)}"
     return _as_url_for_would(path) if external else path
 
@@ -102,8 +108,7 @@ def source_url(name: str, *, external: bool = False) -> str:
     return _as_url_for_would(path) if external else path
 
 
-_URL_SAFE = "!$'()*,/:;?@"  # what werkzeug leaves unquoted in a query string
-_ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"  # ... and Flask in an anchor
+_ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"  # what Flask leaves unquoted in an anchor
 _SOURCE_PATHS = "faqkb.source_paths"
 _MAX_SOURCE_PATHS = 65_536
 
