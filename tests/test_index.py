@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 
 from faqkb.documents import load_documents
@@ -32,6 +34,19 @@ def test_the_fast_analysis_gives_the_whoosh_analyzers_terms(text: str) -> None:
 def test_terms_are_located_where_the_whoosh_analyzer_finds_them(text: str) -> None:
     assert located_terms(text) == [(t.startchar, t.endchar, t.text)
                                    for t in ANALYZER(text, chars=True)]
+
+
+_WORDY = st.text(st.sampled_from(list("abdlnrstuyDLRTY_09 .,—'éÉßİſK")), max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_WORDY | st.sampled_from(TEXTS + ["Dying, lying and tying; RUNNING runs"]),
+       picks=st.lists(st.integers(0, 30), max_size=4))
+def test_locating_some_terms_finds_exactly_those_of_all_the_terms(text: str,
+                                                                   picks: list[int]) -> None:
+    every = located_terms(text)
+    wanted = {every[i % len(every)][2] for i in picks} if every else {"die"}
+    assert located_terms(text, wanted) == [found for found in every if found[2] in wanted]
 
 
 def test_words_of_asking_are_indexed_and_one_letter_words_are_not() -> None:

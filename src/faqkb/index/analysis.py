@@ -81,17 +81,37 @@ def located_terms(text: str, wanted: Collection[str] | None = None
     """The index terms of ``text`` with the span of the word each one comes from; only
     those in ``wanted``, if given (words that cannot stem to one are not stemmed)."""
     found: list[tuple[int, int, str]] = []
-    # A stem keeps its word's first two letters (case and accents folded), but for
-    # Snowball's three exceptions ("dying" is "die").
-    openings = {t[:2] for t in wanted} | {"dy", "ly", "ty"} if wanted is not None else None
+    if wanted is not None and text.isascii():
+        # Lower-casing ASCII keeps every offset, and only the words that open as a
+        # wanted term does are stemmed.
+        for match in _candidate_words(frozenset(wanted)).finditer(text.lower()):
+            term = _term(match.group())
+            if term is not None and term in wanted:
+                found.append((match.start(), match.end(), term))
+        return found
     for match in _WORDS.finditer(text):
-        word = match.group()
-        if openings is not None and word[:2].lower() not in openings and word.isascii():
-            continue
-        term = _term(word)
+        term = _term(match.group())
         if term is not None and (wanted is None or term in wanted):
             found.append((match.start(), match.end(), term))
     return found
+
+
+def _candidate_words(wanted: frozenset[str]) -> re.Pattern[str]:
+    """A pattern of the lower-cased ASCII words that may stem to one of ``wanted``: a
+    stem keeps its word's first two letters, but for Snowball's three exceptions
+    ("dying" is "die"). (One pattern serves the several texts of a search.)"""
+    pattern = _CANDIDATES.get(wanted)
+    if pattern is None:
+        openings = sorted({t[:2] for t in wanted} | {"dy", "ly", "ty"})
+        alternatives = "|".join(map(re.escape, openings))
+        pattern = re.compile(rf"\b(?:{alternatives})\w*")
+        if len(_CANDIDATES) >= 256:
+            _CANDIDATES.clear()
+        _CANDIDATES[wanted] = pattern
+    return pattern
+
+
+_CANDIDATES: dict[frozenset[str], re.Pattern[str]] = {}
 
 
 def is_stop_word(word: str) -> bool:
