@@ -38,8 +38,9 @@ def reference(c: Candidates) -> list[tuple[int, list[int], int]]:
     return [(place[0], repeats, place[1]) for place, repeats in kept]
 
 
-def candidates(rng: random.Random, count: int) -> Candidates:
-    starts = np.array([rng.randrange(300) for _ in range(count)], dtype=np.int32)
+def candidates(rng: random.Random, count: int, spread: int = 300,
+               texts: int | None = None) -> Candidates:
+    starts = np.array([rng.randrange(spread) for _ in range(count)], dtype=np.int32)
     return Candidates(
         docs=np.arange(count), scores=np.linspace(1, 0, count, dtype=np.float32),
         coverage=np.array([rng.random() for _ in range(count)], dtype=np.float32),
@@ -48,7 +49,7 @@ def candidates(rng: random.Random, count: int) -> Candidates:
         sources=np.array([rng.randrange(4) for _ in range(count)], dtype=np.int32),
         starts=starts,
         ends=starts + np.array([rng.randrange(1, 80) for _ in range(count)], dtype=np.int32),
-        text_keys=np.array([rng.randrange(count // 2 + 1) for _ in range(count)],
+        text_keys=np.array([rng.randrange(texts or count // 2 + 1) for _ in range(count)],
                            dtype=np.int64))
 
 
@@ -58,6 +59,18 @@ def test_collapsing_keeps_what_the_rule_says_whatever_overlaps_and_repeats(seed:
     for count in (0, 1, 2, 5, 30, 120):
         given = candidates(rng, count)
         assert [tuple(k) for k in collapse(given)] == reference(given)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_collapsing_passages_mostly_apart_and_texts_mostly_distinct_keeps_the_rule(
+        seed: int) -> None:
+    rng = random.Random(seed)
+    for count in (1, 2, 30, 300):
+        for spread, texts in ((30_000, 1_000_000), (30_000, 2 * count), (3_000, 10 * count)):
+            given = candidates(rng, count, spread, texts)
+            kept = collapse(given)
+            assert [tuple(k) for k in kept] == reference(given)
+            assert kept.positions() == [k.position for k in kept]
 
 
 def test_passages_apart_collapse_only_by_their_text() -> None:

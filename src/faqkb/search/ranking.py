@@ -95,34 +95,31 @@ class Kept(NamedTuple):
 def collapse(candidates: Candidates) -> KeptHits:
     """One hit per passage, the most focused one; one hit per text, naming the others.
 
-    A
-    hit overlapping a better one is dropped, except that a passage inside a pair's
+    A hit overlapping a better one is dropped, except that a passage inside a pair's
     answer takes the pair's place when it says all the pair matched for and the
     pair's question is not what was asked: the focused answer beats the long one.
     """
+    # A passage overlapping no other candidate, whose text no other repeats, is a hit
+    # of its own whatever else happens: most are such, and only the rest are walked
+    # through one by one.
+    count = len(candidates)
+    keys_array = candidates.text_keys
+    _, inverse, copies = np.unique(keys_array, return_inverse=True, return_counts=True)
+    plain = _overlapping_none(candidates) & (copies[inverse.reshape(-1)] == 1)
+    if plain.all():
+        return KeptHits(list(range(count)))
     kinds = candidates.kinds.tolist()
     sources = candidates.sources.tolist()
     starts = candidates.starts.tolist()
     ends = candidates.ends.tolist()
-    keys = candidates.text_keys.tolist()
-    # A passage overlapping no other candidate clashes with none: only its text can
-    # repeat another's. Most passages are such, and skip the search for neighbours.
-    alone = _overlapping_none(candidates).tolist()
+    keys = keys_array.tolist()
     coverage = candidates.coverage.tolist()
     likeness = candidates.likeness.tolist()
     kept: list[tuple[list[int], list[int]]] = []  # ([position, ranked as], repeats)
     by_text: dict[int, int] = {}
     # Per source, the kept passages (which never overlap) sorted by start.
     spans: dict[int, tuple[list[int], list[int]]] = {}
-    for i in range(len(kinds)):
-        if alone[i]:
-            key = keys[i]
-            if key in by_text:
-                kept[by_text[key]][1].append(i)
-            else:
-                by_text[key] = len(kept)
-                kept.append(([i, i], []))
-            continue
+    for i in np.flatnonzero(~plain).tolist():
         start, end = starts[i], ends[i]
         opened, slots = spans.setdefault(sources[i], ([], []))
         at = bisect.bisect_left(opened, start)
@@ -154,7 +151,10 @@ def collapse(candidates: Candidates) -> KeptHits:
         opened.insert(at, start)
         slots.insert(at, len(kept))
         kept.append(([i, i], []))
-    return KeptHits(kept)
+    # The plain hits slot in by rank between the others (kept in the order they came).
+    merged = sorted([([i, i], []) for i in np.flatnonzero(plain).tolist()] + kept,
+                    key=lambda hit: hit[0][1])
+    return KeptHits(merged)
 
 
 class KeptHits(Sequence[Kept]):
@@ -163,8 +163,10 @@ class KeptHits(Sequence[Kept]):
 
     __slots__ = ("_kept",)
 
-    def __init__(self, kept: list[tuple[list[int], list[int]]]) -> None:
-        self._kept = kept  # ([position, ranked as], repeats)
+    def __init__(self, kept: list[tuple[list[int], list[int]]] | list[int]) -> None:
+        # ([position, ranked as], repeats) each, or only positions (of hits that
+        # repeat nothing and rank as themselves)
+        self._kept = kept
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -177,13 +179,19 @@ class KeptHits(Sequence[Kept]):
 
     def __getitem__(self, index: int | slice) -> Kept | list[Kept]:
         if isinstance(index, slice):
-            return [Kept(place[0], repeats, place[1]) for place, repeats in self._kept[index]]
-        place, repeats = self._kept[index]
-        return Kept(place[0], repeats, place[1])
+            return [self._made(hit) for hit in self._kept[index]]
+        return self._made(self._kept[index])
 
     def positions(self) -> list[int]:
         """Each kept hit's position among the candidates."""
-        return [place[0] for place, _ in self._kept]
+        return [hit if isinstance(hit, int) else hit[0][0] for hit in self._kept]
+
+    @staticmethod
+    def _made(hit: tuple[list[int], list[int]] | int) -> Kept:
+        if isinstance(hit, int):
+            return Kept(hit, [], hit)
+        place, repeats = hit
+        return Kept(place[0], repeats, place[1])
 
 
 def _overlapping_none(candidates: Candidates) -> npt.NDArray[np.bool_]:
