@@ -242,44 +242,69 @@ class Scorer:
         lookup = _Lookup(self.postings)
         docs = self._candidates(concepts, lookup)
         size = len(docs)
-        bm25 = np.zeros(size, dtype=np.float32)
-        covered = np.zeros(size, dtype=np.float32)
-        shared = np.zeros(size, dtype=np.float32)
-        asked_mass = np.zeros(size, dtype=np.float32)
-        norms = {f: self._norms[f][docs] for f in FIELDS}
-        said_weight = float(sum(c.weight for c in concepts if not c.form))
-        asked: set[str] = set()
+        said_weight = float(sum(c.weight for c in concepts if not c.form)) or 1.0
+        # One row per (concept, wording, field): the wording's term frequency in that
+        # field of every candidate, its weight, and what the row stands for. The
+        # rarest concepts are read first: if time runs out, what was read matters most.
+        scored: list[tuple[Concept, int, int]] = []  # concept, its first wording, end
+        wordings: list[tuple[int, int, float]] = []  # first row, end, weight
+        rows: list[FloatArray] = []
+        weights: list[float] = []
+        fields_of: list[str] = []
+        asked: dict[str, int] = {}  # a single term typed as asked: its question row
         partial = False
-        # The rarest concepts first: if time runs out, what was scored matters most.
         for number, concept in enumerate(sorted(concepts, key=lambda c: -c.weight)):
             if number and time.thread_time() > deadline:
                 partial = True
                 break
             fields = ("question",) if concept.form else FIELDS
-            emphasis = self.form_weight if concept.form else concept.emphasis
-            best = np.zeros(size, dtype=np.float32)
+            first = len(wordings)
+            for terms, weight in concept.alternatives:
+                wordings.append((len(rows), len(rows) + len(fields), weight))
+                if (not concept.form and weight == 1.0 and len(terms) == 1
+                        and terms[0] not in asked):
+                    asked[terms[0]] = len(rows)
+                for f in fields:
+                    rows.append(lookup.at(f, terms, docs))
+                    weights.append(weight * FIELD_WEIGHTS[f] * lookup.idf(f, terms)
+                                   * (BM25_K1 + 1.0))
+                    fields_of.append(f)
+            scored.append((concept, first, len(wordings)))
+        if not rows or not size:
+            empty = np.zeros(size, dtype=np.float32)
+            return Scores(docs, empty, empty.copy(), empty.copy()), partial
+        tf = np.stack(rows)
+        # BM25F: each field's frequency normalised by its length and saturated.
+        x = tf / np.stack([self._norms[f][docs] for f in FIELDS])[
+            [_FIELD_NUMBER[f] for f in fields_of]]
+        x /= x + BM25_K1
+        x *= np.asarray(weights, dtype=np.float32)[:, None]
+        held = tf > 0
+        bm25 = np.zeros(size, dtype=np.float32)
+        covered = np.zeros(size, dtype=np.float32)
+        shared = np.zeros(size, dtype=np.float32)
+        for concept, first, last in scored:
+            # A concept counts its best wording (the sum of that wording's fields).
+            sums = [x[a] if b - a == 1 else np.add.reduce(x[a:b], axis=0)
+                    for a, b, _ in wordings[first:last]]
+            best = sums[0] if len(sums) == 1 else np.maximum.reduce(sums)
+            bm25 += (self.form_weight if concept.form else concept.emphasis) * best
+            if concept.form:
+                continue
+            # Said (in the question or the text) and asked (in the question), by the
+            # best weighted wording that does.
             says = np.zeros(size, dtype=np.float32)
             asks = np.zeros(size, dtype=np.float32)
-            for terms, weight in concept.alternatives:
-                tfs = {f: lookup.at(f, terms, docs) for f in fields}
-                summed = np.zeros(size, dtype=np.float32)
-                for f in fields:
-                    x = tfs[f] / norms[f]
-                    summed += (weight * FIELD_WEIGHTS[f] * lookup.idf(f, terms)
-                               * (BM25_K1 + 1.0)) * (x / (x + BM25_K1))
-                np.maximum(best, summed, out=best)
-                if concept.form:
-                    continue
-                present = (tfs["question"] > 0) | (tfs["body"] > 0)
-                np.maximum(says, np.where(present, weight, 0.0), out=says)
-                np.maximum(asks, np.where(tfs["question"] > 0, weight, 0.0), out=asks)
-                if weight == 1.0 and len(terms) == 1 and terms[0] not in asked:
-                    asked.add(terms[0])
-                    asked_mass += np.where(tfs["question"] > 0, rarity.get(terms[0], 0.0), 0.0)
-            bm25 += emphasis * best
+            for a, _, weight in wordings[first:last]:
+                asked_here = held[a + _QUESTION] * np.float32(weight)
+                np.maximum(says, (held[a + _BODY] * np.float32(weight)), out=says)
+                np.maximum(says, asked_here, out=says)
+                np.maximum(asks, asked_here, out=asks)
             covered += concept.weight * says
             shared += concept.weight * asks
-        said_weight = said_weight or 1.0
+        asked_mass = np.zeros(size, dtype=np.float32)
+        for term, row in asked.items():
+            asked_mass += held[row] * np.float32(rarity.get(term, 0.0))
         union = said_weight + np.maximum(0.0, self.question_mass()[docs] - asked_mass)
         likeness = (shared / union).astype(np.float32)
         coverage = (covered / said_weight).astype(np.float32)
@@ -306,6 +331,10 @@ class Scorer:
         if not found:
             return np.zeros(0, dtype=np.int64)
         return np.unique(np.concatenate(found)).astype(np.int64)
+
+
+_FIELD_NUMBER = {f: number for number, f in enumerate(FIELDS)}
+_QUESTION, _BODY = _FIELD_NUMBER["question"], _FIELD_NUMBER["body"]  # rows of a wording
 
 
 class _Lookup:
