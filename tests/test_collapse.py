@@ -8,7 +8,15 @@ import random
 import numpy as np
 import pytest
 
-from faqkb.search.ranking import FOCUS_LIKENESS, FOCUS_SHARE, Candidates, collapse
+from faqkb.index.postings import Postings
+from faqkb.search.ranking import (
+    FOCUS_LIKENESS,
+    FOCUS_SHARE,
+    Candidates,
+    collapse,
+    group_count,
+    group_representatives,
+)
 
 QA, CLAIM = 0, 1
 
@@ -85,3 +93,51 @@ def test_passages_apart_collapse_only_by_their_text() -> None:
     assert [(k.position, k.repeats) for k in kept] == [(0, [2]), (1, []), (3, [])]
     assert kept.positions() == [0, 1, 3]
     assert len(kept) == 3 and kept[1:] == [kept[1], kept[2]]
+
+
+class Passages:
+    """The passages of a generation's documents: what grouping reads of its postings."""
+
+    passage_order = Postings.passage_order
+
+    def __init__(self, sources: list[int], starts: list[int], ends: list[int]) -> None:
+        self.sources = np.array(sources, dtype=np.int32)
+        self.starts = np.array(starts, dtype=np.int32)
+        self.ends = np.array(ends, dtype=np.int32)
+        self.doc_count = len(sources)
+        self._passage_order = None
+
+
+def reference_groups(passages: Passages, matched: list[int],
+                     final: list[float]) -> list[list[int]]:
+    """Groups of ``matched`` by the definition: passages of one source chained by
+    overlaps, each group best first (ties: the earlier passage)."""
+    score = dict(zip(matched, final, strict=True))
+    groups: list[list[int]] = []
+    ordered = sorted(matched, key=lambda d: (passages.sources[d], passages.starts[d], d))
+    reach: tuple[int, int] | None = None
+    for d in ordered:
+        source, start, end = (int(passages.sources[d]), int(passages.starts[d]),
+                              int(passages.ends[d]))
+        if reach is None or reach[0] != source or start >= reach[1]:
+            groups.append([])
+            reach = (source, end)
+        reach = (source, max(reach[1], end))
+        groups[-1].append(d)
+    return [sorted(g, key=lambda d: -score[d]) for g in groups]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_matches_count_as_the_groups_of_overlapping_passages_they_make(seed: int) -> None:
+    rng = random.Random(seed)
+    count = rng.choice((1, 5, 40, 200))
+    starts = [rng.randrange(1_000) for _ in range(count)]
+    passages = Passages([rng.randrange(3) for _ in range(count)], starts,
+                        [s + rng.randrange(1, 120) for s in starts])
+    matched = sorted(rng.sample(range(count), rng.randrange(1, count + 1)))
+    final = [float(rng.randrange(5)) for _ in matched]  # ties too
+    groups = reference_groups(passages, matched, final)
+    found = group_representatives(np.array(matched), np.array(final, dtype=np.float32),
+                                  passages)
+    assert found.tolist() == [g[0] for g in groups]
+    assert group_count(np.array(matched), passages) == len(groups)

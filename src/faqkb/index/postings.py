@@ -327,6 +327,17 @@ class Postings:
             f: max(1.0, float(self.lengths[f][self.counted].sum())
                    / max(1, self.field_counts[f])) for f in FIELDS}
         self.counted_total = counted
+        self._passage_order: tuple[IntArray, IntArray] | None = None
+
+    def passage_order(self) -> tuple[IntArray, IntArray]:
+        """Every document in passage order (by source, then start), and each document's
+        place in that order: sorting a search's matches by passage is sorting places."""
+        if self._passage_order is None:
+            order = np.lexsort((self.starts, self.sources)).astype(np.int32)
+            places = np.empty(self.doc_count, dtype=np.int32)
+            places[order] = np.arange(self.doc_count, dtype=np.int32)
+            self._passage_order = (order, places)
+        return self._passage_order
 
     def postings(self, field: str, term: str) -> tuple[IntArray, FloatArray]:
         """Every document (generation-wide number) holding ``term`` in ``field``, with

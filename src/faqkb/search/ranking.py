@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, overload
+from typing import Any, NamedTuple, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -236,20 +236,35 @@ def is_close_match(candidates: Candidates, kept: Sequence[Kept]) -> bool:
 def group_representatives(matched: IntArray, final: FloatArray,
                           postings: Postings) -> IntArray:
     """The best-scored of ``matched`` (documents, scored ``final``) in each group of
-    overlapping passages of one source: about the hits they collapse into (repeated
-    texts are not told apart)."""
+    overlapping passages of one source, in passage order: about the hits they collapse
+    into (repeated texts are not told apart)."""
     if not len(matched):
         return matched
-    sources = postings.sources[matched].astype(np.int64)
-    starts = postings.starts[matched].astype(np.int64)
-    ends = postings.ends[matched].astype(np.int64)
-    order = np.lexsort((starts, sources))
-    opening = (sources[order] << 32) | starts[order]
-    closing = np.maximum.accumulate((sources[order] << 32) | ends[order])
-    new = np.ones(len(order), dtype=bool)
-    new[1:] = opening[1:] >= closing[:-1]
-    groups = np.cumsum(new)
-    best = np.lexsort((-final[order], groups))
-    first = np.ones(len(best), dtype=bool)
-    first[1:] = groups[best][1:] != groups[best][:-1]
-    return matched[order][best][first]
+    _, places = postings.passage_order()
+    by_passage = np.argsort(places[matched], kind="stable")
+    docs, values = matched[by_passage], final[by_passage]
+    opens = _opens_group(docs, postings)
+    groups = np.cumsum(opens) - 1
+    # The first of each group's best (ties go to the earlier passage).
+    tops = np.flatnonzero(values == np.maximum.reduceat(values, np.flatnonzero(opens))[groups])
+    first = np.ones(len(tops), dtype=bool)
+    first[1:] = groups[tops[1:]] != groups[tops[:-1]]
+    return docs[tops[first]]
+
+
+def group_count(matched: IntArray, postings: Postings) -> int:
+    """How many groups of overlapping passages of one source ``matched`` (documents)
+    make: as many as :func:`group_representatives` finds."""
+    order, places = postings.passage_order()
+    return int(np.count_nonzero(_opens_group(order[np.sort(places[matched])], postings)))
+
+
+def _opens_group(docs: npt.NDArray[np.integer[Any]], postings: Postings) -> npt.NDArray[np.bool_]:
+    """For ``docs`` in passage order, whether each opens a group: it overlaps none of
+    the passages before it."""
+    sources = postings.sources[docs].astype(np.int64) << 32
+    opening = sources | postings.starts[docs]
+    closing = np.maximum.accumulate(sources | postings.ends[docs])
+    opens = np.ones(len(docs), dtype=bool)
+    opens[1:] = opening[1:] >= closing[:-1]
+    return opens

@@ -37,6 +37,7 @@ from faqkb.search.ranking import (
     Kept,
     KeptHits,
     collapse,
+    group_count,
     group_representatives,
     is_close_match,
     rank,
@@ -97,8 +98,8 @@ def run_search(searcher: Any, scorer: Scorer, stats: TermStats, plan: Plan,
     matched = np.flatnonzero(allowed)
     if not len(matched):
         return replace(empty, partial=partial, kind_totals={
-            k: len(group_representatives(docs[mask], final[mask], postings))
-            for k, mask in of_kind.items()}, kind_totals_exact=not any(
+            k: group_count(docs[mask], postings) for k, mask in of_kind.items()},
+            kind_totals_exact=not any(
                 m.any() for m in of_kind.values()))
     needed = offset + limit
     if plan.phrases:
@@ -190,8 +191,7 @@ def _total(matched: npt.NDArray[np.int64], final: npt.NDArray[np.float32], score
     _, kept, complete = collapsed
     if complete and checked:
         return len(kept), True
-    return max(len(kept), len(group_representatives(scores.docs[matched], final[matched],
-                                                    postings))), False
+    return max(len(kept), group_count(scores.docs[matched], postings)), False
 
 
 def _phrase_concept(stats: TermStats, terms: tuple[str, ...]) -> Concept:
