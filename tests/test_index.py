@@ -60,6 +60,15 @@ def test_words_of_asking_are_known_as_such() -> None:
 
 def test_word_forms_share_a_stem() -> None:
     assert analyze("stretches stretching stretched") == ["stretch"] * 3
+    assert analyze("added adding add") == [analyze("add")[0]] * 3
+
+
+def test_words_of_different_meaning_keep_different_stems() -> None:
+    # Snowball's later English rules: no "universe" for "university", no "organ" for
+    # "organization", no "even" for "evening".
+    for one, other in (("university", "universe"), ("organization", "organ"),
+                       ("evening", "even"), ("internal", "international")):
+        assert analyze(one) != analyze(other), (one, other)
 
 
 def whoosh_view(directory: Path) -> dict[str, object]:
