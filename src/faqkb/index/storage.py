@@ -187,15 +187,33 @@ def code_fingerprint() -> str:
 
 
 def current_generation(index_dir: Path) -> Path | None:
-    """The generation in service, or ``None`` when there is none (or it is damaged)."""
+    """The generation in service, or ``None`` when there is none (or it is damaged).
+
+    ``CURRENT`` is read again only when its file changed (it is replaced, never
+    written in place): a search asks for the generation every time."""
+    pointer = os.path.join(index_dir, CURRENT)
     try:
-        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
-    except OSError:
+        status = os.stat(pointer)
+        seen = (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns,
+                status.st_ctime_ns)
+        known = _POINTERS.get(pointer)
+        if known is not None and known[0] == seen:
+            name = known[1]
+        else:
+            with open(pointer, encoding="utf-8") as file:
+                name = file.read().strip()
+            if len(_POINTERS) >= 64:
+                _POINTERS.clear()
+            _POINTERS[pointer] = (seen, name)
+    except (OSError, ValueError):
         return None
     if not _GENERATION.match(name):
         return None
     path = index_dir / name
-    return path if (path / MANIFEST).is_file() else None
+    return path if os.path.isfile(os.path.join(path, MANIFEST)) else None
+
+
+_POINTERS: dict[str, tuple[tuple[int, ...], str]] = {}  # CURRENT files: status, name read
 
 
 def read_manifest(generation: Path) -> Manifest | None:
