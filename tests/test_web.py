@@ -3,6 +3,7 @@ JSON twins, errors, escaping and security headers."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -174,6 +175,15 @@ def test_search_json_has_the_hit_fields_plus_the_passage_url(client: FlaskClient
     assert set(expected.hits[0].to_dict()) < set(hit)
     assert hit["url"] == f"http://localhost/sources/clinic-faq.txt?entry={hit['id']}#e-{hit['id']}"
     assert hit["source_url"] == "http://localhost/sources/clinic-faq.txt"
+
+
+def test_json_comes_with_its_keys_sorted_and_a_newline_at_the_end(client: FlaskClient) -> None:
+    response = client.get("/search.json?q=towel")
+    assert response.mimetype == "application/json"
+    body = response.get_data()
+    assert body.endswith(b"}\n") and body.count(b"\n") == 1
+    data = json.loads(body.decode("utf-8"))
+    assert list(data) == sorted(data) and list(data["hits"][0]) == sorted(data["hits"][0])
 
 
 def test_search_json_pages_link_the_next_page(client: FlaskClient) -> None:

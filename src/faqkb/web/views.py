@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from typing import Any, cast
 from urllib.parse import quote, urlencode
 
+import orjson
 from flask import (
     Blueprint,
     Response,
@@ -33,7 +34,6 @@ from flask import (
     current_app,
     g,
     has_request_context,
-    json,
     redirect,
     render_template,
     request,
@@ -91,8 +91,11 @@ def site() -> Site:
 
 
 def json_response(data: Any) -> Response:
-    """``data`` as a JSON response."""
-    return current_app.response_class(json.dumps(data) + "\n", mimetype="application/json")
+    """``data`` as a JSON response (keys sorted, UTF-8, a newline at the end)."""
+    body = orjson.dumps(data, default=current_app.json.default,  # type: ignore[attr-defined]
+                        option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+                        | orjson.OPT_APPEND_NEWLINE)
+    return current_app.response_class(body, mimetype="application/json")
 
 
 def passage_url(entry: Entry | Asking, *, external: bool = False) -> str:
