@@ -631,3 +631,16 @@ def test_corrected_results_offer_the_words_as_typed(client: FlaskClient) -> None
     exact = soup(client.get(link["href"]))
     assert exact.select_one(".notice a.search-instead") is None
     assert "No results" in one(exact, "h1#results-title").get_text()
+
+
+def test_search_json_has_the_pages_related_questions_with_their_urls(
+        client: FlaskClient) -> None:
+    data = client.get("/search.json?q=hamstrings+stretch").get_json()
+    page = soup(client.get("/search?q=hamstrings+stretch"))
+    shown = {hit["id"] for hit in data["hits"]}
+    assert data["questions"] and len(data["questions"]) <= 5
+    assert all(q["kind"] == "qa" and q["id"] not in shown for q in data["questions"])
+    assert all(q["url"].startswith("http://localhost/sources/") for q in data["questions"])
+    related = [a["href"] for a in page.select("a[href*='?entry=']")]
+    assert all(urlsplit(q["url"]).path + "?" + urlsplit(q["url"]).query + "#"
+               + urlsplit(q["url"]).fragment in related for q in data["questions"])

@@ -227,8 +227,9 @@ def search(fmt: str) -> ResponseReturnValue:
     if wanted.page == 1:
         insights.record_search(wanted.query, page.results)
     if fmt == "json":
-        data = replace(page.results, hits=()).to_dict()
+        data = replace(page.results, hits=(), questions=()).to_dict()
         data["hits"] = [_hit_json(hit) for hit in page.results.hits]
+        data["questions"] = [_entry_json(entry) for entry in page.related]
         data |= {"page": wanted.page, "per_page": wanted.per_page,
                  "pages": page.pages or math.ceil(page.results.total / wanted.per_page) or 1,
                  "next_url": _external(wanted.url("faqkb.search", fmt="json",
