@@ -24,7 +24,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, cast
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, quote_plus
 
 import orjson
 from flask import (
@@ -100,9 +100,13 @@ def json_response(data: Any) -> Response:
 
 def passage_url(entry: Entry | Asking, *, external: bool = False) -> str:
     """Where an entry's passage is shown, highlighted, in its source document."""
-    query = urlencode((("entry", entry.id),), safe=QUERY_SAFE)
-    path = f"{_source_path(entry.source)}?{query}#{quote(anchor_id(entry.id), safe=_ANCHOR_SAFE)}"
+    path = _passage_path(_source_path(entry.source), entry.id)
     return _as_url_for_would(path) if external else path
+
+
+def _passage_path(source_path: str, entry_id: str) -> str:
+    return (f"{source_path}?entry={quote_plus(entry_id, safe=QUERY_SAFE)}"
+            f"#{quote(anchor_id(entry_id), safe=_ANCHOR_SAFE)}")
 
 
 def source_url(name: str, *, external: bool = False) -> str:
@@ -189,8 +193,9 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
 
 def _hit_json(hit: Hit) -> dict[str, Any]:
     data = hit.to_dict()
-    data["url"] = passage_url(hit.entry, external=True)
-    data["source_url"] = source_url(hit.source, external=True)
+    source = _source_path(hit.source)
+    data["url"] = _as_url_for_would(_passage_path(source, hit.id))
+    data["source_url"] = _as_url_for_would(source)
     for other, entry in zip(data["also_in"], hit.also_in, strict=True):
         other["url"] = passage_url(entry, external=True)
     return data
