@@ -104,8 +104,11 @@ def collapse(candidates: Candidates) -> KeptHits:
     # through one by one.
     count = len(candidates)
     keys_array = candidates.text_keys
-    _, inverse, copies = np.unique(keys_array, return_inverse=True, return_counts=True)
-    plain = _overlapping_none(candidates) & (copies[inverse.reshape(-1)] == 1)
+    plain = _overlapping_none(candidates)
+    ordered = np.sort(keys_array)
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    if len(repeated):
+        plain &= ~np.isin(keys_array, repeated)
     if plain.all():
         return KeptHits(list(range(count)))
     kinds = candidates.kinds.tolist()
