@@ -28,6 +28,16 @@ def test_the_first_search_builds_the_index(kb: KnowledgeBase) -> None:
     assert kb.is_fresh()
 
 
+def test_warming_up_opens_the_index_building_it_when_there_is_none(
+        kb: KnowledgeBase, kb_dir: Path, tmp_path: Path) -> None:
+    kb.warm_up()
+    assert storage.current_generation(kb.index_dir) is not None
+    assert kb.search("towel").hits
+    nothing = KnowledgeBase(kb_dir, tmp_path / "empty-index", read_only=True)
+    with pytest.raises(IndexBuildError):
+        nothing.warm_up()
+
+
 def test_build_reports_documents_pairs_and_claims(kb: KnowledgeBase) -> None:
     report = kb.build()
     assert (report.rebuilt, report.documents, report.qa_pairs) == (True, 2, 4)

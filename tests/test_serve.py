@@ -174,6 +174,33 @@ def test_several_worker_processes_serve_and_stop_together(serve: Callable[..., A
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="worker processes need fork")
+def test_the_server_says_it_listens_once_every_worker_is_ready_to_serve(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Were a worker still starting when clients are told to connect, the first one ready
+    # would take every connection, and keep-alive clients would stay with it.
+    import signal
+
+    import waitress
+
+    from faqkb.web import workers
+
+    def make_app() -> Flask:
+        time.sleep(0.5)  # opening a large index takes a while
+        (tmp_path / str(os.getpid())).touch()
+        return Flask(__name__)
+
+    ready: list[list[str]] = []
+
+    def on_ready() -> None:
+        ready.append(sorted(p.name for p in tmp_path.iterdir()))
+        os.kill(os.getpid(), signal.SIGTERM)  # stop run_workers
+
+    server = waitress.create_server(Flask(__name__), host="127.0.0.1", port=0)
+    workers.run_workers(server, make_app, 3, 1, on_ready=on_ready)
+    assert len(ready) == 1 and len(ready[0]) == 3
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="worker processes need fork")
 def test_workers_that_keep_failing_to_start_stop_the_server_with_a_clear_error(
         monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
     import waitress
@@ -281,7 +308,7 @@ def test_the_parent_keeps_what_it_holds_out_of_the_workers_collections(
     monkeypatch.setattr(workers.os, "fork", lambda: 12345)  # this side is the parent
     gc.unfreeze()
     try:
-        assert workers._fork([], lambda: None, 1) == 12345
+        assert workers._fork([], lambda: None, 1, None) == 12345
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()

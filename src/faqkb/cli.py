@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -310,9 +310,12 @@ def serve(kb_dir: str | None, index_dir: str | None, host: str, port: int,
         click.echo(f"Serving {report.documents} documents, {report.qa_pairs} Q&A pairs and "
                    f"{report.claims} claims from {source}")
     addresses = _listening(server)
-    for address in addresses:
-        click.echo(f"Listening on {address} (press Ctrl+C to stop)")
-    _say_insights(app, host, addresses[0], insights_token)
+
+    def announce() -> None:
+        for address in addresses:
+            click.echo(f"Listening on {address} (press Ctrl+C to stop)")
+        _say_insights(app, host, addresses[0], insights_token)
+
     if workers > 1 and hasattr(os, "fork"):
         from faqkb.search.spelling import load_english_words
         from faqkb.web.workers import run_workers
@@ -322,11 +325,13 @@ def serve(kb_dir: str | None, index_dir: str | None, host: str, port: int,
 
         click.echo(f"{workers} processes, {threads} thread{'' if threads == 1 else 's'} each")
         with _user_errors():
-            run_workers(server, lambda: create_app(config), workers, threads)
+            run_workers(server, lambda: _warmed(create_app(config)), workers, threads,
+                        on_ready=announce)
     else:
         from faqkb.web.draining import drain_on_sigterm
 
         drain_on_sigterm(server)
+        announce()
         server.run()
     click.echo("Stopped.")
 
@@ -381,6 +386,16 @@ def _lookup(kb: KnowledgeBase) -> Callable[[str], Entry | None]:
             return None
 
     return find
+
+
+def _warmed(app: Any) -> Any:
+    """``app`` with its index opened and ready, when it can be (when it cannot, its
+    pages say why, as they would have)."""
+    from faqkb.web import KNOWLEDGE_BASE
+
+    with suppress(FaqkbError, OSError):
+        app.extensions[KNOWLEDGE_BASE].warm_up()
+    return app
 
 
 def _say_insights(app: Any, host: str, address: str, token: str | None) -> None:

@@ -294,6 +294,17 @@ class KnowledgeBase:
             raise KnowledgeBaseError(f"no document named {name!r} in the knowledge base")
         return document
 
+    def warm_up(self) -> None:
+        """Open the index in service (building it first when needed) and make what its
+        searches share, so that the first search costs what the others do: a server
+        does this before it says it is listening."""
+        def warm(opened: Opened) -> None:
+            scorer = _scorer(opened)
+            scorer.question_mass()
+            scorer.postings.passage_order()
+
+        self._with_index(warm)
+
     def close(self) -> None:
         """Close the open index (once the searches in progress are done with it) and stop
         checking ``kb/`` in the background; a later search opens it again."""

@@ -17,8 +17,10 @@ POSIX only (it forks); the ``serve`` command falls back to one process elsewhere
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
+import select
 import signal
 import sys
 import threading
@@ -36,10 +38,15 @@ _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 START_SECONDS = 5.0  # a worker dying sooner than this after its start failed to start
 START_FAILURES = 8  # failed starts in a row (none serving) before the parent gives up
 MAX_BACKOFF = 2.0  # seconds between restarts, at most
+READY_SECONDS = 60.0  # the longest the first workers are waited for before serving
 
 
-def run_workers(server: Any, make_app: Callable[[], Any], workers: int, threads: int) -> None:
-    """Serve the sockets ``server`` listens on from ``workers`` forked processes.
+def run_workers(server: Any, make_app: Callable[[], Any], workers: int, threads: int,
+                on_ready: Callable[[], None] = lambda: None) -> None:
+    """Serve the sockets ``server`` listens on from ``workers`` forked processes;
+    ``on_ready`` runs once the first ones are all ready to serve (or READY_SECONDS
+    passed): clients that connect at once then find every worker accepting, rather
+    than the first one ready taking every connection.
 
     Raises :class:`FaqkbError` when the workers keep failing as they start.
     """
@@ -56,10 +63,18 @@ def run_workers(server: Any, make_app: Callable[[], Any], workers: int, threads:
             _kill(pid, signal.SIGTERM)
 
     previous = {sig: signal.signal(sig, stop) for sig in _STOP_SIGNALS}
+    ready: tuple[int, int] | None = os.pipe()  # each first worker writes a byte to it
     try:
         while not stopping:
             while len(children) < workers and not stopping:
-                children[_fork(sockets, make_app, threads)] = time.monotonic()
+                children[_fork(sockets, make_app, threads, ready)] = time.monotonic()
+            if ready is not None:
+                os.close(ready[1])
+                _await(ready[0], workers, lambda: stopping)
+                os.close(ready[0])
+                ready = None
+                if not stopping:
+                    on_ready()
             try:
                 pid, _ = os.wait()
             except ChildProcessError:
@@ -85,6 +100,10 @@ def run_workers(server: Any, make_app: Callable[[], Any], workers: int, threads:
             except ChildProcessError:
                 pass
     finally:
+        if ready is not None:
+            for end in ready:
+                with contextlib.suppress(OSError):
+                    os.close(end)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         server.close()
@@ -92,7 +111,22 @@ def run_workers(server: Any, make_app: Callable[[], Any], workers: int, threads:
         raise gave_up
 
 
-def _fork(sockets: list[Any], make_app: Callable[[], Any], threads: int) -> int:
+def _await(readable: int, count: int, stopping: Callable[[], bool]) -> None:
+    """Wait until ``count`` bytes came through the pipe ``readable``, its writers all
+    closed it, ``stopping()`` says to stop, or READY_SECONDS passed."""
+    deadline = time.monotonic() + READY_SECONDS
+    received = 0
+    while received < count and not stopping() and time.monotonic() < deadline:
+        found, _, _ = select.select([readable], [], [], 0.2)
+        if found:
+            chunk = os.read(readable, count)
+            if not chunk:  # every worker wrote or died
+                return
+            received += len(chunk)
+
+
+def _fork(sockets: list[Any], make_app: Callable[[], Any], threads: int,
+          ready: tuple[int, int] | None) -> int:
     # What the parent holds (its modules, the English word list) is moved out of the
     # collector's reach first, so a worker's collections never write to those pages and
     # the workers keep sharing them with the parent.
@@ -107,6 +141,11 @@ def _fork(sockets: list[Any], make_app: Callable[[], Any], threads: int) -> int:
         _exit_with(os.getppid())
         worker = create_server(make_app(), sockets=sockets, threads=threads)
         drain_on_sigterm(worker)  # the parent passes SIGTERM on: finish, then stop
+        if ready is not None:
+            os.close(ready[0])
+            with contextlib.suppress(OSError):
+                os.write(ready[1], b"+")
+            os.close(ready[1])
         worker.run()
     except BaseException as exc:  # noqa: BLE001 - a worker must never return into the parent's code
         status = 1
