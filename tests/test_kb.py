@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import faqkb
-from faqkb import IndexBuildError, KnowledgeBase, KnowledgeBaseError
+from faqkb import IndexBuildError, KnowledgeBase, KnowledgeBaseError, QueryError
 from faqkb.index import lock as locking
 from faqkb.index import storage
 from faqkb.index.opened import open_generation
@@ -36,6 +36,14 @@ def test_warming_up_opens_the_index_building_it_when_there_is_none(
     nothing = KnowledgeBase(kb_dir, tmp_path / "empty-index", read_only=True)
     with pytest.raises(IndexBuildError):
         nothing.warm_up()
+
+
+def test_entries_can_be_read_one_at_a_time_in_the_same_order(kb: KnowledgeBase) -> None:
+    assert list(kb.iter_entries()) == kb.entries()
+    assert list(kb.iter_entries(kind="qa")) == kb.entries(kind="qa")
+    assert list(kb.iter_entries(kind="claim")) == kb.entries(kind="claim")
+    with pytest.raises(QueryError):
+        next(kb.iter_entries(kind="pairs"))
 
 
 def test_build_reports_documents_pairs_and_claims(kb: KnowledgeBase) -> None:

@@ -392,9 +392,12 @@ def _warmed(app: Any) -> Any:
     """``app`` with its index opened and ready, when it can be (when it cannot, its
     pages say why, as they would have)."""
     from faqkb.web import KNOWLEDGE_BASE
+    from faqkb.web.views import SUMMARY
 
+    kb = app.extensions[KNOWLEDGE_BASE]
     with suppress(FaqkbError, OSError):
-        app.extensions[KNOWLEDGE_BASE].warm_up()
+        kb.warm_up()
+        app.extensions[SUMMARY].get(kb)  # what every page shows of the index
     return app
 
 

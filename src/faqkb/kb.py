@@ -15,10 +15,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TypeVar
+
+import numpy as np
 
 from faqkb.errors import FaqkbError, IndexBuildError, KnowledgeBaseError, QueryError
 from faqkb.index import storage
@@ -261,6 +263,27 @@ class KnowledgeBase:
                           key=lambda e: (e.source, e.start, e.kind != "qa"))
 
         return self._with_index(read)
+
+    def iter_entries(self, *, kind: str | None = None) -> Iterator[Entry]:
+        """Every entry of the index in document order, as :meth:`entries` gives them,
+        read one at a time: going through a large index never holds all of it. The
+        generation in service when the iteration starts is read to its end. Raises
+        :class:`QueryError` for an invalid ``kind``."""
+        _check_arguments(1, 0, kind)
+        opened = self._open(enter=True)
+        try:
+            postings = opened.postings
+            names = np.argsort(np.argsort(np.array(postings.source_names, dtype=object)))
+            order = np.lexsort((postings.kinds != KINDS.index("qa"), postings.starts,
+                                names[postings.sources] if len(names) else postings.sources))
+            order = order[postings.alive[order]]
+            if kind is not None:
+                order = order[postings.kinds[order] == KINDS.index(kind)]
+            searcher = opened.searcher()
+            for docnum in order.tolist():
+                yield stored_entry(searcher.stored_fields(docnum))
+        finally:
+            opened.leave()
 
     def entry(self, entry_id: str) -> Entry | None:
         """The entry with this id, or ``None``."""

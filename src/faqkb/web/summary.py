@@ -97,20 +97,53 @@ class IndexSummary:
 
     @classmethod
     def of(cls, kb: KnowledgeBase) -> IndexSummary:
-        """Read the summary from the knowledge base's index."""
-        entries = kb.entries()
-        questions = tuple(Asked.of(e) for e in entries if e.kind == "qa")
-        by_source: dict[str, list[Entry]] = {}
-        for entry in entries:
-            by_source.setdefault(entry.source, []).append(entry)
-        sources = tuple(_source_summary(name, by_source.get(name, ())) for name in kb.sources())
+        """Read the summary from the knowledge base's index, one entry at a time (what
+        is kept of each pair is small; a whole large index read at once would leave a
+        serving process its size bigger for good)."""
+        kb.version  # noqa: B018 - the index opened (built first when there is none)
+        step = max(1, kb.report().entries // SAMPLED_ENTRIES)
+        questions: list[Asked] = []
+        counted: dict[str, _Counted] = {}
+        sampled: list[Entry] = []
+        claims = 0
+        for number, entry in enumerate(kb.iter_entries()):
+            found = counted.get(entry.source)
+            if found is None:
+                found = counted[entry.source] = _Counted(entry.title)
+            if entry.kind == "qa":
+                questions.append(Asked.of(entry))
+                found.questions += 1
+                if found.example is None and found.questions <= 50:
+                    found.example = _example((entry,))
+            else:
+                claims += 1
+                found.claims += 1
+            if number % step == 0:
+                sampled.append(entry)
+        sources = tuple(counted[name].summary(name) if name in counted
+                        else SourceSummary(name, name, 0, 0, None) for name in kb.sources())
         starters = tuple(_starters(questions, STARTER_QUESTIONS))
         return cls(
-            suggester=Suggester(questions), starters=starters, questions=questions,
-            sources=sources, by_name={s.name: s for s in sources},
-            claims=len(entries) - len(questions),
+            suggester=Suggester(questions), starters=starters, questions=tuple(questions),
+            sources=sources, by_name={s.name: s for s in sources}, claims=claims,
             example=_example(starters) or _example(questions[:200]),
-            tips=_tips(_sample(entries, SAMPLED_ENTRIES)))
+            tips=_tips(sampled))
+
+
+class _Counted:
+    """A document's title and counts, as its entries are read."""
+
+    __slots__ = ("claims", "example", "questions", "title")
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.questions = 0
+        self.claims = 0
+        self.example: str | None = None
+
+    def summary(self, name: str) -> SourceSummary:
+        return SourceSummary(name=name, title=self.title, questions=self.questions,
+                             claims=self.claims, example=self.example)
 
 
 def entries_of(kb: KnowledgeBase, asked: Sequence[Asked]) -> list[Entry]:
@@ -118,13 +151,6 @@ def entries_of(kb: KnowledgeBase, asked: Sequence[Asked]) -> list[Entry]:
     gone since the summary was made (the index changed meanwhile) is left out."""
     found = (kb.entry(a.id) for a in asked)
     return [entry for entry in found if entry is not None]
-
-
-def _source_summary(name: str, entries: Sequence[Entry]) -> SourceSummary:
-    questions = [e for e in entries if e.kind == "qa"]
-    return SourceSummary(name=name, title=entries[0].title if entries else name,
-                         questions=len(questions), claims=len(entries) - len(questions),
-                         example=_example(questions[:50]))
 
 
 def _starters(questions: Sequence[Asked], count: int) -> list[Asked]:
@@ -146,11 +172,6 @@ def _example(questions: Sequence[Asked] | Sequence[Entry]) -> str | None:
     """The first question short enough to stand as an example in a search box."""
     return next((e.question for e in questions
                  if e.question and len(e.question) <= EXAMPLE_CHARS), None)
-
-
-def _sample(entries: Sequence[Entry], count: int) -> list[Entry]:
-    step = max(1, len(entries) // count)
-    return list(entries[::step])
 
 
 def _content_words(text: str) -> list[str]:
