@@ -61,6 +61,15 @@ def test_search_json_has_the_library_fields(runner: CliRunner, kb_dir: Path,
             "heading", "score", "snippet"} <= set(hit)
 
 
+def test_search_says_when_a_phrase_was_searched_as_words(runner: CliRunner, kb_dir: Path,
+                                                          tmp_path: Path) -> None:
+    code, out, _ = invoke(runner, "search", "--kb", str(kb_dir), "--index-dir",
+                          str(tmp_path / "index"), '"bottle water"')
+    assert code == 0
+    assert "No document says the quoted words in that order" in out
+    assert "What should I wear to my first session?" in out
+
+
 def test_search_with_no_match_says_so(runner: CliRunner, kb_dir: Path, tmp_path: Path) -> None:
     code, out, _ = invoke(runner, "search", "--kb", str(kb_dir), "--index-dir",
                           str(tmp_path / "i"), "zzzz")

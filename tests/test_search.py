@@ -53,9 +53,27 @@ def test_a_question_match_outranks_a_passing_mention(kb: KnowledgeBase) -> None:
 
 
 def test_a_quoted_phrase_must_appear_as_written(kb: KnowledgeBase) -> None:
-    hits = kb.search('"water bottle"')
-    assert [h.question for h in hits] == ["What should I wear to my first session?"]
-    assert list(kb.search('"bottle water"')) == []
+    results = kb.search('"water bottle"')
+    assert [h.question for h in results] == ["What should I wear to my first session?"]
+    assert not results.phrases_as_words
+
+
+def test_a_phrase_said_nowhere_word_for_word_finds_its_words_and_says_so(
+        kb: KnowledgeBase) -> None:
+    results = kb.search('"bottle water"')
+    assert results.phrases_as_words and results.to_dict()["phrases_as_words"]
+    assert results.hits[0].question == "What should I wear to my first session?"
+
+
+def test_a_quote_left_open_searches_the_words_after_it(kb: KnowledgeBase) -> None:
+    results = kb.search('"how long is a session')
+    assert results.phrases_as_words
+    assert results.hits[0].question == "How long does a session last?"
+
+
+def test_a_phrase_of_words_no_entry_holds_still_finds_nothing(kb: KnowledgeBase) -> None:
+    results = kb.search('"zqxv flurbing"')
+    assert not results.hits and not results.phrases_as_words
 
 
 def test_a_minus_word_excludes_entries_containing_it(kb: KnowledgeBase) -> None:

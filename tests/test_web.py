@@ -644,3 +644,10 @@ def test_search_json_has_the_pages_related_questions_with_their_urls(
     related = [a["href"] for a in page.select("a[href*='?entry=']")]
     assert all(urlsplit(q["url"]).path + "?" + urlsplit(q["url"]).query + "#"
                + urlsplit(q["url"]).fragment in related for q in data["questions"])
+
+
+def test_a_phrase_searched_as_words_says_so(client: FlaskClient) -> None:
+    page = soup(client.get("/search?q=%22bottle+water%22"))
+    assert "in that order" in one(page, ".notice.phrases-as-words").get_text()
+    assert client.get("/search.json?q=%22bottle+water%22").get_json()["phrases_as_words"]
+    assert not soup(client.get("/search?q=%22water+bottle%22")).select(".phrases-as-words")

@@ -123,6 +123,9 @@ def search(kb_dir: str | None, index_dir: str | None, words: tuple[str, ...], li
     if results.suggestion:
         verb = "Showing results for" if results.corrected else "Did you mean"
         click.echo(f"{verb}: {results.suggestion}\n")
+    if results.phrases_as_words:
+        click.echo("No document says the quoted words in that order; results for the "
+                   "words.\n")
     if not results.hits:
         click.echo("No results. Try other words, or fewer of them.")
         return

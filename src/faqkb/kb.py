@@ -17,6 +17,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -231,6 +232,16 @@ class KnowledgeBase:
                 results = run_search(opened.searcher(), scorer, stats, plan, parsed,
                                      raw, limit=limit, offset=offset, kind=kind,
                                      source=source, questions=questions)
+                if parsed.phrases and not results.total and not results.partial:
+                    # No entry says the phrases word for word: their words, then.
+                    loose = replace(parsed, words=parsed.words + parsed.phrases, phrases=())
+                    plan = plan_query(stats, opened.vocabulary, loose, raw, synonyms,
+                                      correct=correct)
+                    found = run_search(opened.searcher(), scorer, stats, plan, loose, raw,
+                                       limit=limit, offset=offset, kind=kind, source=source,
+                                       questions=questions)
+                    if found.total:
+                        results = replace(found, phrases_as_words=True)
                 opened.results.put(key, results)
             return results
 

@@ -260,7 +260,9 @@ class SearchResults:
     words and source) would find, exactly when ``kind_totals_exact``; ``questions`` are
     the best matching Q&A pairs, when asked for (``questions=`` of
     :meth:`~faqkb.KnowledgeBase.search`). ``partial`` says the search ran out of its
-    time budget: the hits are the best of what it found in time.
+    time budget: the hits are the best of what it found in time. ``phrases_as_words``
+    says that no entry holds the quoted phrases word for word (a quote left open makes
+    the rest of the query one): the hits are for their words.
     """
 
     query: str
@@ -276,6 +278,7 @@ class SearchResults:
     kind_totals: Mapping[str, int] = field(default_factory=dict)
     kind_totals_exact: bool = True
     questions: tuple[Entry, ...] = ()
+    phrases_as_words: bool = False
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -299,6 +302,7 @@ class SearchResults:
             "corrected": self.corrected,
             "no_close_match": self.no_close_match,
             "partial": self.partial,
+            "phrases_as_words": self.phrases_as_words,
             "kind_counts": dict(self.kind_counts),
             "source_counts": dict(self.source_counts),
             "kind_totals": dict(self.kind_totals),
