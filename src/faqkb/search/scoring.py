@@ -330,7 +330,15 @@ class Scorer:
         found = [d for d in found if len(d)]
         if not found:
             return np.zeros(0, dtype=np.int64)
-        return np.unique(np.concatenate(found)).astype(np.int64)
+        if len(found) == 1:
+            return found[0].astype(np.int64)
+        count = self.postings.doc_count
+        if count > 32 * sum(len(d) for d in found):  # few: sorting them is quicker
+            return np.unique(np.concatenate(found)).astype(np.int64)
+        held = np.zeros(count, dtype=bool)
+        for docs in found:
+            held[docs] = True
+        return np.flatnonzero(held)
 
 
 _FIELD_NUMBER = {f: number for number, f in enumerate(FIELDS)}
