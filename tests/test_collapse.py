@@ -16,6 +16,7 @@ from faqkb.search.ranking import (
     collapse,
     group_count,
     group_representatives,
+    nothing_to_collapse,
 )
 
 QA, CLAIM = 0, 1
@@ -100,10 +101,13 @@ class Passages:
 
     passage_order = Postings.passage_order
 
-    def __init__(self, sources: list[int], starts: list[int], ends: list[int]) -> None:
+    def __init__(self, sources: list[int], starts: list[int], ends: list[int],
+                 text_keys: list[int] | None = None) -> None:
         self.sources = np.array(sources, dtype=np.int32)
         self.starts = np.array(starts, dtype=np.int32)
         self.ends = np.array(ends, dtype=np.int32)
+        self.text_keys = np.array(text_keys if text_keys is not None else range(len(sources)),
+                                  dtype=np.int64)
         self.doc_count = len(sources)
         self._passage_order = None
 
@@ -141,3 +145,17 @@ def test_matches_count_as_the_groups_of_overlapping_passages_they_make(seed: int
                                   passages)
     assert found.tolist() == [g[0] for g in groups]
     assert group_count(np.array(matched), passages) == len(groups)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_matches_have_nothing_to_collapse_when_collapsing_keeps_each_as_it_is(
+        seed: int) -> None:
+    rng = random.Random(seed)
+    for count, spread, texts in ((1, 300, 2), (2, 300, 2), (30, 30_000, 10**6),
+                                 (30, 30_000, 60), (200, 300_000, 10**6)):
+        given = candidates(rng, count, spread, texts)
+        passages = Passages(given.sources.tolist(), given.starts.tolist(), given.ends.tolist(),
+                            given.text_keys.tolist())
+        kept = collapse(given)
+        each_as_it_is = len(kept) == count and not any(k.repeats for k in kept)
+        assert nothing_to_collapse(given.docs, passages) == each_as_it_is

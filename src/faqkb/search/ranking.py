@@ -262,6 +262,18 @@ def group_count(matched: IntArray, postings: Postings) -> int:
     return int(np.count_nonzero(_opens_group(order[np.sort(places[matched])], postings)))
 
 
+def nothing_to_collapse(matched: IntArray, postings: Postings) -> bool:
+    """Whether no two of ``matched`` (documents) overlap or say the same text: each is a
+    hit of its own, as :func:`collapse` would find."""
+    if len(matched) < 2:
+        return True
+    keys = np.sort(postings.text_keys[matched])
+    if (keys[1:] == keys[:-1]).any():
+        return False
+    order, places = postings.passage_order()
+    return bool(_opens_group(order[np.sort(places[matched])], postings).all())
+
+
 def _opens_group(docs: npt.NDArray[np.integer[Any]], postings: Postings) -> npt.NDArray[np.bool_]:
     """For ``docs`` in passage order, whether each opens a group: it overlaps none of
     the passages before it."""

@@ -40,6 +40,7 @@ from faqkb.search.ranking import (
     group_count,
     group_representatives,
     is_close_match,
+    nothing_to_collapse,
     rank,
 )
 from faqkb.search.scoring import Scorer, Scores
@@ -122,22 +123,38 @@ def run_search(searcher: Any, scorer: Scorer, stats: TermStats, plan: Plan,
         representatives = group_representatives(docs[matched], final[matched], postings)
         total = max(len(kept), len(representatives))
         kind_counts, source_counts = _counts(representatives, postings)
-    # Each kind's hits, collapsed once: for its total and, for pairs, the best questions.
-    by_kind = {k: (candidates, kept, exact) if k == kind and not plan.phrases else
-               _collapsed(np.flatnonzero(mask), final, scores, postings,
-                          questions if k == "qa" else 0)
-               for k, mask in of_kind.items()}
-    totals = {k: (total, exact) if k == kind else
-              _total(np.flatnonzero(of_kind[k]), final, scores, postings, by_kind[k],
-                     checked=not plan.phrases)
-              for k in of_kind}
+    # Each kind's total, and the best pairs for the questions asked: a kind's matches
+    # are collapsed (once) unless they overlap nowhere and repeat no text, when each is
+    # a hit as it stands.
+    totals: dict[str, tuple[int, bool]] = {}
+    pairs_collapsed = (candidates, kept, exact) if kind == "qa" and not plan.phrases else None
+    for k, mask in of_kind.items():
+        if k == kind:
+            totals[k] = (total, exact)
+            continue
+        matching = np.flatnonzero(mask)
+        needed = questions if k == "qa" else 0
+        if not needed and not plan.phrases and len(matching) <= EXACT_MATCHES \
+                and nothing_to_collapse(docs[matching], postings):
+            totals[k] = (len(matching), True)
+            continue
+        collapsed = _collapsed(matching, final, scores, postings, needed)
+        totals[k] = _total(matching, final, scores, postings, collapsed,
+                           checked=not plan.phrases)
+        if k == "qa":
+            pairs_collapsed = collapsed
+    if questions and pairs_collapsed is None:
+        pairs_collapsed = _collapsed(np.flatnonzero(of_kind["qa"]), final, scores, postings,
+                                     questions)
     wanted = frozenset(t for c in concepts if c.emphasis == 1.0
                        for alt, _ in c.alternatives for t in alt)
     hits = tuple(_hit(searcher, scorer, candidates, k, wanted, rarities)
                  for k in kept[offset : offset + limit])
-    pairs, best_pairs, _ = by_kind["qa"]
-    asked = tuple(scorer.entry(int(pairs.docs[k.position]), searcher, _entry)
-                  for k in best_pairs[:questions])
+    asked: tuple[Entry, ...] = ()
+    if questions and pairs_collapsed is not None:
+        pairs, best_pairs, _ = pairs_collapsed
+        asked = tuple(scorer.entry(int(pairs.docs[k.position]), searcher, _entry)
+                      for k in best_pairs[:questions])
     return SearchResults(
         query=raw_query,
         hits=hits,
