@@ -3,8 +3,10 @@ written in one pass that Whoosh reads as its own."""
 
 from __future__ import annotations
 
+import bisect
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,6 +16,7 @@ from faqkb.documents import load_documents
 from faqkb.extract import extract_entries
 from faqkb.index.analysis import ANALYZER, analyze, is_stop_word, located_terms
 from faqkb.index.schema import entry_fields
+from faqkb.index.terms import SortedTerms
 from faqkb.index.writing import SegmentBuilder, commit_segments, create_index
 
 TEXTS = [
@@ -107,3 +110,23 @@ def test_a_segment_written_in_one_pass_reads_as_whooshs_own(kb_dir: Path,
         writer.add_document(**entry_fields(entry)[0])
     writer.commit()
     assert whoosh_view(ours) == whoosh_view(theirs)
+
+
+@settings(max_examples=200, deadline=None)
+@given(words=st.sets(st.text(st.sampled_from(list("ab_9éß€x")), min_size=1, max_size=12),
+                     max_size=40),
+       probes=st.lists(st.text(st.sampled_from(list("ab_9éß€xy")), max_size=12), max_size=10))
+def test_a_segments_terms_are_found_where_they_are_sorted(words: set[str],
+                                                          probes: list[str]) -> None:
+    terms = sorted(words)
+    encoded = [t.encode("utf-8") for t in terms]
+    offsets = np.cumsum([0] + [len(e) for e in encoded]).astype(np.int64)
+    sorted_terms = SortedTerms(offsets, memoryview(b"".join(encoded)))
+    assert list(sorted_terms) == terms
+    for probe in terms + probes:
+        low, high = sorted_terms.around(probe)
+        position = bisect.bisect_left(sorted_terms, probe, low, high)
+        found = position < high and sorted_terms[position] == probe
+        assert found == (probe in words)
+        if found:
+            assert position == terms.index(probe)

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from faqkb.index.terms import SortedTerms
 from faqkb.models import KINDS, Entry
 
 MAGIC = b"FAQKBP01"
@@ -199,21 +200,6 @@ class FieldPostings:
     lengths: FloatArray
 
 
-class _Terms(Sequence[str]):
-    """The sorted terms of a segment, decoded on demand from the mapped blob."""
-
-    def __init__(self, offsets: npt.NDArray[np.int64], blob: memoryview) -> None:
-        self._offsets = offsets
-        self._blob = blob
-
-    def __len__(self) -> int:
-        return len(self._offsets) - 1
-
-    def __getitem__(self, index: Any) -> Any:
-        start, end = int(self._offsets[index]), int(self._offsets[index + 1])
-        return bytes(self._blob[start:end]).decode("utf-8")
-
-
 class SegmentPostings:
     """The postings file of one segment, mapped into memory (read-only)."""
 
@@ -243,7 +229,7 @@ class SegmentPostings:
         self.spans: IntArray = arrays["spans"].reshape(-1, 2)
         self.text_keys: npt.NDArray[np.int64] = arrays["text_keys"]
         blob = data[base + header["arrays"]["term_blob"][1]:]
-        self.terms: Sequence[str] = _Terms(arrays["term_offsets"], blob)
+        self.terms: Sequence[str] = SortedTerms(arrays["term_offsets"], blob)
         self.df: IntArray = arrays["df"]
         self._ranks: dict[str, int | None] = {}  # the terms looked up so far
         self.fields = {name: FieldPostings(arrays[f"{name}.starts"], arrays[f"{name}.docs"],
@@ -261,8 +247,9 @@ class SegmentPostings:
         if known is not _UNSEEN:
             return known  # type: ignore[return-value]
         terms = self.terms
-        position: int | None = bisect.bisect_left(terms, term)
-        if position is None or position >= len(terms) or terms[position] != term:
+        low, high = terms.around(term) if isinstance(terms, SortedTerms) else (0, len(terms))
+        position: int | None = bisect.bisect_left(terms, term, low, high)
+        if position is None or position >= high or terms[position] != term:
             position = None
         if len(self._ranks) >= _MAX_REMEMBERED:
             self._ranks.clear()
