@@ -263,17 +263,7 @@ class KnowledgeBase:
         """Every entry of the index, in document order, optionally of one kind or source
         (a document's exact name). Raises :class:`QueryError` for an invalid ``kind``."""
         _check_arguments(1, 0, kind)
-        if source is not None and not _is_text(source):
-            return []  # no document is named so: Whoosh cannot even encode the name
-        terms = {name: value for name, value in (("kind", kind), ("source", source)) if value}
-
-        def read(opened: Opened) -> list[Entry]:
-            searcher = opened.searcher()
-            stored = searcher.documents(**terms) if terms else searcher.all_stored_fields()
-            return sorted((stored_entry(fields) for fields in stored),
-                          key=lambda e: (e.source, e.start, e.kind != "qa"))
-
-        return self._with_index(read)
+        return self._with_index(lambda opened: list(_in_order(opened, kind, source)))
 
     def iter_entries(self, *, kind: str | None = None) -> Iterator[Entry]:
         """Every entry of the index in document order, as :meth:`entries` gives them,
@@ -283,16 +273,7 @@ class KnowledgeBase:
         _check_arguments(1, 0, kind)
         opened = self._open(enter=True)
         try:
-            postings = opened.postings
-            names = np.argsort(np.argsort(np.array(postings.source_names, dtype=object)))
-            order = np.lexsort((postings.kinds != KINDS.index("qa"), postings.starts,
-                                names[postings.sources] if len(names) else postings.sources))
-            order = order[postings.alive[order]]
-            if kind is not None:
-                order = order[postings.kinds[order] == KINDS.index(kind)]
-            searcher = opened.searcher()
-            for docnum in order.tolist():
-                yield stored_entry(searcher.stored_fields(docnum))
+            yield from _in_order(opened, kind, None)
         finally:
             opened.leave()
 
@@ -432,6 +413,24 @@ class KnowledgeBase:
                 retry.leave()
         finally:
             opened.leave()
+
+
+def _in_order(opened: Opened, kind: str | None, source: str | None) -> Iterator[Entry]:
+    """The entries of ``opened`` (of one kind or source, if given) by source name, then
+    position, a pair before the claims that start with it."""
+    postings = opened.postings
+    names = np.array(postings.source_names, dtype=object)
+    ranks = np.argsort(np.argsort(names)) if len(names) else np.zeros(0, dtype=np.int64)
+    docs = np.flatnonzero(postings.alive)
+    if kind is not None:
+        docs = docs[postings.kinds[docs] == KINDS.index(kind)]
+    if source is not None:
+        docs = docs[names[postings.sources[docs]] == source] if len(names) else docs[:0]
+    order = np.lexsort((postings.kinds[docs] != KINDS.index("qa"), postings.starts[docs],
+                        ranks[postings.sources[docs]] if len(ranks) else postings.sources[docs]))
+    searcher = opened.searcher()
+    for docnum in docs[order].tolist():
+        yield stored_entry(searcher.stored_fields(docnum))
 
 
 def _scorer(opened: Opened) -> Scorer:

@@ -263,7 +263,7 @@ class Scorer:
                 wordings.append((len(rows), len(rows) + len(fields), weight))
                 if (not concept.form and weight == 1.0 and len(terms) == 1
                         and terms[0] not in asked):
-                    asked[terms[0]] = len(rows)
+                    asked[terms[0]] = len(rows) + _QUESTION
                 for f in fields:
                     rows.append(lookup.at(f, terms, docs))
                     weights.append(weight * FIELD_WEIGHTS[f] * lookup.idf(f, terms)

@@ -193,9 +193,8 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
 
 def _hit_json(hit: Hit) -> dict[str, Any]:
     data = hit.to_dict()
-    source = _source_path(hit.source)
-    data["url"] = _as_url_for_would(_passage_path(source, hit.id))
-    data["source_url"] = _as_url_for_would(source)
+    data["url"] = passage_url(hit.entry, external=True)
+    data["source_url"] = source_url(hit.source, external=True)
     for other, entry in zip(data["also_in"], hit.also_in, strict=True):
         other["url"] = passage_url(entry, external=True)
     return data
