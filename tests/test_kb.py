@@ -137,7 +137,7 @@ def test_a_search_that_read_the_old_pointer_does_not_reopen_the_old_index(
     old = storage.current_generation(kb.index_dir)
     kb.build(force=True)
     new = kb.version
-    monkeypatch.setattr(kb, "_ensure_index", lambda: old)  # CURRENT read before the swap
+    monkeypatch.setattr(kb._service, "current", lambda: old)  # CURRENT read before the swap
     assert kb.version == new
 
 

@@ -3,16 +3,15 @@
 :class:`KnowledgeBase` ties the pieces together. Through an
 :class:`~faqkb.index.keeper.IndexKeeper` it builds the index when there is none or when
 the documents or the extractor changed (checked on first use and then every
-``check_interval`` seconds in the background, off the search path); it serves searches
-from a searcher opened once per thread, and picks up a newer index built by another
-process; a read-only one only follows an index published elsewhere (see ``read_only``).
+``check_interval`` seconds in the background, off the search path); through
+:class:`~faqkb.index.service.InService` it serves searches from a searcher opened once
+per thread, and picks up a newer index built by another process; a read-only one only follows an index published elsewhere (see ``read_only``).
 
 :func:`search` is the one-line entry point over the bundled knowledge base.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -27,9 +26,9 @@ from faqkb.errors import FaqkbError, IndexBuildError, KnowledgeBaseError, QueryE
 from faqkb.index import storage
 from faqkb.index.follow import Follower
 from faqkb.index.keeper import IndexKeeper, Progress
-from faqkb.index.opened import DAMAGE, DamagedIndex, Opened, is_damaged, open_generation
-from faqkb.index.pins import Pins
+from faqkb.index.opened import Opened
 from faqkb.index.schema import stored_entry
+from faqkb.index.service import InService
 from faqkb.models import KINDS, BuildReport, Document, Entry, SearchResults
 from faqkb.search.plan import plan_query
 from faqkb.search.query import clean_query, parse_query
@@ -40,7 +39,6 @@ from faqkb.search.synonyms import SYNONYMS_FILE, Synonyms
 MAX_LIMIT = 1000
 MAX_QUESTIONS = MAX_LIMIT
 _T = TypeVar("_T")
-_log = logging.getLogger("faqkb")
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -94,10 +92,8 @@ class KnowledgeBase:
             index = storage.default_index_dir(folder)
         self._keeper = IndexKeeper(folder, index, auto_build=auto_build and not read_only,
                                    check_interval=check_interval)
-        self._follower = Follower(index, check_interval) if read_only else None
-        self._pins = Pins()
-        self._lock = threading.RLock()
-        self._opened: Opened | None = None
+        self._service = InService(self._keeper, Follower(index, check_interval) if read_only
+                                  else None)
         self._synonyms: tuple[tuple[str, int, int] | None, Synonyms] = (None, Synonyms())
 
     def __repr__(self) -> str:
@@ -116,14 +112,14 @@ class KnowledgeBase:
     @property
     def read_only(self) -> bool:
         """Whether the knowledge base only follows an index published elsewhere."""
-        return self._follower is not None
+        return self._service.follower is not None
 
     @property
     def settings_dir(self) -> Path:
         """Where ``synonyms.txt`` and ``faqkb.toml`` are read: ``kb_dir``; for a
         read-only knowledge base, the generation it serves, which carries them when it
         was published (before it has one open: the index folder, which holds none)."""
-        if self._follower is None:
+        if self._service.follower is None:
             return self.kb_dir
         try:
             return self._open().generation
@@ -134,7 +130,7 @@ class KnowledgeBase:
         """A block within which this thread's every use of the index is answered by the
         generation its first use opened (one page, one index); it yields a function that
         names that generation (``None`` while unused). See :mod:`faqkb.index.pins`."""
-        return self._pins.block()
+        return self._service.pins.block()
 
     @property
     def auto_build(self) -> bool:
@@ -323,96 +319,15 @@ class KnowledgeBase:
     def close(self) -> None:
         """Close the open index (once the searches in progress are done with it) and stop
         checking ``kb/`` in the background; a later search opens it again."""
-        self._keeper.stop()
-        if self._follower is not None:
-            self._follower.close()
-        with self._lock:
-            if self._opened is not None:
-                self._opened.retire()
-                self._opened = None
+        self._service.close()
 
     # -- internals ----------------------------------------------------------------
 
-    def _ensure_index(self) -> Path:
-        return self._keeper.current()
-
     def _open(self, *, enter: bool = False) -> Opened:
-        """The generation in service, opened; with ``enter``, entered by the caller (who
-        must leave it), so that it is not closed while the caller uses it."""
-        opened = self._pins.held()
-        if opened is not None:  # entered by the block that holds it: it stays open
-            if enter:
-                opened.enter()
-            return opened
-        opened = self._follower.open(enter=True) if self._follower \
-            else self._open_in_service()
-        self._pins.hold(opened)
-        if not enter:
-            opened.leave()
-        return opened
-
-    def _open_in_service(self) -> Opened:
-        """The generation in service, opened (or reopened when another took its place)
-        and entered."""
-        generation = self._ensure_index()
-        with self._lock:
-            if self._opened is not None and self._opened.generation != generation:
-                # Another thread may have opened a newer one since CURRENT was read.
-                generation = storage.current_generation(self.index_dir) or generation
-            if self._opened is None or self._opened.generation != generation:
-                previous = self._opened
-                self._opened = self._open_or_rebuild(generation)
-                if previous is not None:
-                    previous.retire()
-            self._opened.enter()
-            return self._opened
-
-    def _open_or_rebuild(self, generation: Path) -> Opened:
-        try:
-            return open_generation(generation)
-        except DamagedIndex as exc:
-            problem = f"the index in {generation} is damaged: {exc}"
-        if not self.auto_build:
-            raise IndexBuildError(f"{problem}; run `faqkb build --force`")
-        _log.warning("%s; rebuilding it", problem)
-        self._keeper.rebuild(generation)
-        rebuilt = storage.current_generation(self.index_dir)
-        try:
-            return open_generation(rebuilt) if rebuilt else open_generation(generation)
-        except DamagedIndex as exc:
-            raise IndexBuildError(f"the rebuilt index in {rebuilt} is damaged too: {exc}") \
-                from None
+        return self._service.open(enter=enter)
 
     def _with_index(self, action: Callable[[Opened], _T]) -> _T:
-        """Run ``action`` on the open index; if its files fail under it (damaged, or removed
-        by another process's build), reopen or rebuild and try once more. An exception
-        that is not about files is damage when the files no longer match their checksums,
-        and a bug (raised as it is) when they do."""
-        opened = self._open(enter=True)
-        try:
-            return action(opened)
-        except Exception as exc:
-            if not isinstance(exc, DAMAGE) and not is_damaged(opened):
-                raise
-            with self._lock:
-                if storage.current_generation(self.index_dir) == opened.generation:
-                    _log.warning("the index in %s failed (%s: %s); rebuilding it",
-                                 opened.generation, type(exc).__name__, exc)
-                    if not self.auto_build:
-                        raise IndexBuildError(f"the index in {opened.generation} is damaged "
-                                              f"({exc}); run `faqkb build --force`") from None
-                    self._keeper.rebuild(opened.generation)
-                if self._opened is opened:
-                    self._opened = None
-                    opened.retire()
-                self._pins.drop(opened)  # the retry opens afresh
-            retry = self._open(enter=True)
-            try:
-                return action(retry)
-            finally:
-                retry.leave()
-        finally:
-            opened.leave()
+        return self._service.run(action)
 
 
 def _in_order(opened: Opened, kind: str | None, source: str | None) -> Iterator[Entry]:
