@@ -5,7 +5,8 @@
 the documents or the extractor changed (checked on first use and then every
 ``check_interval`` seconds in the background, off the search path); through
 :class:`~faqkb.index.service.InService` it serves searches from a searcher opened once
-per thread, and picks up a newer index built by another process; a read-only one only follows an index published elsewhere (see ``read_only``).
+per thread, and picks up a newer index built by another process; a read-only one only
+follows an index published elsewhere (see ``read_only``).
 
 :func:`search` is the one-line entry point over the bundled knowledge base.
 """
