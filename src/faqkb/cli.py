@@ -8,18 +8,17 @@ Options fall back to environment variables: ``FAQKB_KB_DIR`` for ``--kb`` and
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from faqkb import cli_cluster
+from faqkb import cli_cluster, cli_serve
 from faqkb.documents import discover, read_document
 from faqkb.errors import DocumentError, FaqkbError, IndexBuildError
 from faqkb.index import storage
@@ -312,30 +311,9 @@ def serve(kb_dir: str | None, index_dir: str | None, host: str, port: int,
         source = f"{kb.index_dir} (read-only)" if read_only else str(kb.kb_dir)
         click.echo(f"Serving {report.documents} documents, {report.qa_pairs} Q&A pairs and "
                    f"{report.claims} claims from {source}")
-    addresses = _listening(server)
-
-    def announce() -> None:
-        for address in addresses:
-            click.echo(f"Listening on {address} (press Ctrl+C to stop)")
-        _say_insights(app, host, addresses[0], insights_token)
-
-    if workers > 1 and hasattr(os, "fork"):
-        from faqkb.search.spelling import load_english_words
-        from faqkb.web.workers import run_workers
-
-        # Read before forking, so the workers share one copy of the word list.
-        load_english_words()
-
-        click.echo(f"{workers} processes, {threads} thread{'' if threads == 1 else 's'} each")
-        with _user_errors():
-            run_workers(server, lambda: _warmed(create_app(config)), workers, threads,
-                        on_ready=announce)
-    else:
-        from faqkb.web.draining import drain_on_sigterm
-
-        drain_on_sigterm(server)
-        announce()
-        server.run()
+    with _user_errors():
+        cli_serve.run(server, app, lambda: create_app(config), host=host, workers=workers,
+                      threads=threads, insights_token=insights_token)
     click.echo("Stopped.")
 
 
@@ -389,53 +367,6 @@ def _lookup(kb: KnowledgeBase) -> Callable[[str], Entry | None]:
             return None
 
     return find
-
-
-def _warmed(app: Any) -> Any:
-    """``app`` with its index opened and ready, when it can be (when it cannot, its
-    pages say why, as they would have)."""
-    from faqkb.web import KNOWLEDGE_BASE
-    from faqkb.web.views import SUMMARY
-
-    kb = app.extensions[KNOWLEDGE_BASE]
-    with suppress(FaqkbError, OSError):
-        kb.warm_up()
-        app.extensions[SUMMARY].get(kb)  # what every page shows of the index
-    return app
-
-
-def _say_insights(app: Any, host: str, address: str, token: str | None) -> None:
-    from faqkb.web.insights import insights_of
-
-    state = insights_of(app)
-    if state is None:
-        if token:
-            click.echo("warning: --insights-token is ignored without --insights", err=True)
-        return
-    try:
-        kept = f", kept {state.store.retention()} days"
-    except FaqkbError:
-        kept = ""
-    who = "with its token" if token else "from this machine only"
-    click.echo(f"Insights: recorded in {state.store.path}{kept}; "
-               f"see {address}insights ({who})")
-    if not token and not _is_loopback(host):
-        click.echo("warning: without --insights-token, /insights answers only requests "
-                   "from this machine", err=True)
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
-def _listening(server: Any) -> list[str]:
-    listening = getattr(server, "effective_listen", None) or [
-        (server.effective_host, server.effective_port)]
-    return [f"http://[{host}]:{port}/" if ":" in str(host) else f"http://{host}:{port}/"
-            for host, port in listening]
 
 
 class _ProgressBar:
